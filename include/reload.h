@@ -1,0 +1,200 @@
+/*
+ * reload.h - link ELF relocatable objects into a running process, and
+ * reload them while it runs.
+ *
+ * Every function here that can fail returns 0 or a negative RELOAD_E* code,
+ * and leaves a one-line message on the context (reload_errmsg()).  The
+ * library never prints, never calls exit() or abort(); it reports through
+ * return codes, the context's message and the optional log callback.
+ *
+ * Memory: the caller owns the context it opens and must reload_close() it.
+ * Strings passed in are copied; strings handed out stay owned by the
+ * context and live until reload_close() unless a function says otherwise.
+ */
+#ifndef RELOAD_H
+#define RELOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(RELOAD_BUILDING) && defined(__GNUC__)
+#define RELOAD_API __attribute__((visibility("default")))
+#else
+#define RELOAD_API
+#endif
+
+#define RELOAD_VERSION_MAJOR 0
+#define RELOAD_VERSION_MINOR 1
+#define RELOAD_VERSION_PATCH 0
+#define RELOAD_VERSION_STRING "0.1.0"
+
+/* One table gives both the codes and their messages, so they never drift. */
+#define RELOAD_ERRNO_MAP(X)                                                    \
+  X(NOMEM, -1, "out of memory")                                                \
+  X(IO, -2, "cannot read file")                                                \
+  X(BADELF, -3, "malformed object")                                            \
+  X(BADAR, -4, "malformed archive")                                            \
+  X(UNDEF, -5, "undefined symbol")                                             \
+  X(DUPSYM, -6, "duplicate symbol")                                            \
+  X(RANGE, -7, "relocation out of range")                                      \
+  X(UNSUP, -8, "unsupported feature")                                          \
+  X(INVAL, -9, "invalid argument")                                             \
+  X(NOENT, -10, "not found")                                                   \
+  X(STATE, -11, "operation not allowed in this state")                         \
+  X(ARENA, -12, "arena exhausted or cannot be mapped")                         \
+  X(CRASH, -13, "guarded code crashed")                                        \
+  X(LIB, -14, "cannot load shared library")
+
+typedef enum {
+  RELOAD_OK = 0,
+#define RELOAD__ERR_ENUM(name, code, msg) RELOAD_E##name = code,
+  RELOAD_ERRNO_MAP(RELOAD__ERR_ENUM)
+#undef RELOAD__ERR_ENUM
+} reload_errno;
+
+/* The static message of a code; "unknown error" for codes not in the map. */
+RELOAD_API const char *reload_strerror(int code);
+
+typedef struct reload_ctx reload_ctx;
+
+/* Log levels, in order of importance. */
+enum {
+  RELOAD_LOG_ERROR = 0,
+  RELOAD_LOG_WARN = 1,
+  RELOAD_LOG_INFO = 2,
+  RELOAD_LOG_DEBUG = 3
+};
+
+/*
+ * Log callback.  `file` names the object the message is about, or is NULL.
+ * `msg` is one line without a newline.  Every problem found during a link is
+ * reported here at RELOAD_LOG_ERROR, one call per problem, so a caller can
+ * list all of them (reloadd check does); reload_errmsg() keeps the first.
+ */
+typedef void (*reload_log_fn)(void *ud, int level, const char *file,
+                              const char *msg);
+
+/* Flags for reload_options.flags. */
+enum {
+  /* Place the arena in the low 2 GiB, for objects built with -fno-pic that
+   * use 32-bit absolute relocations.  Decided automatically when unset and
+   * an object needs it (see reload_link()). */
+  RELOAD_OPT_LOW32 = 1u << 0,
+};
+
+typedef struct reload_options {
+  size_t arena_size; /* bytes of address space to reserve; 0 = 1 GiB */
+  unsigned flags;    /* RELOAD_OPT_* */
+  reload_log_fn log; /* may be NULL */
+  void *log_ud;
+} reload_options;
+
+/*
+ * Open a context.  `opt` may be NULL for defaults.  No address space is
+ * reserved until the first reload_link().  Returns NULL only when memory
+ * for the context itself cannot be had.
+ */
+RELOAD_API reload_ctx *reload_open(const reload_options *opt);
+
+/*
+ * Close a context and unmap its arena.  Fini arrays are NOT run here; call
+ * reload_run_fini() first if the program ran.  Accepts NULL.  Code and
+ * data of the context must not be in use by any thread.
+ */
+RELOAD_API void reload_close(reload_ctx *ctx);
+
+/* The message of the last failure on this context ("" when none). */
+RELOAD_API const char *reload_errmsg(const reload_ctx *ctx);
+
+/*
+ * Queue an ELF relocatable object or an ar archive (detected from its magic)
+ * for the next reload_link().  The file is read now; errors in its headers
+ * are reported now.  Archive members are pulled in on demand during the
+ * link, as ld does, to define symbols that loaded objects leave undefined.
+ */
+RELOAD_API int reload_add_file(reload_ctx *ctx, const char *path);
+
+/*
+ * The same from memory.  `name` is used in messages.  The bytes are copied.
+ */
+RELOAD_API int reload_add_memory(reload_ctx *ctx, const char *name, const void *buf,
+                      size_t len);
+
+/* Add a directory to search for reload_add_library() (like ld's -L). */
+RELOAD_API int reload_add_library_path(reload_ctx *ctx, const char *dir);
+
+/*
+ * Load libNAME.so (like ld's -l) from the library paths, then the system's
+ * paths, and resolve undefined symbols against it.  libc, libm and
+ * libpthread are always searched.  Linker scripts such as Debian's libm.so
+ * are followed to the real library.
+ */
+RELOAD_API int reload_add_library(reload_ctx *ctx, const char *name);
+
+/*
+ * Define a host symbol: `name` resolves to `addr` in every object linked
+ * afterwards.  Host symbols beat definitions from shared libraries and lose
+ * to none: defining an object's strong symbol again is an error at link.
+ */
+RELOAD_API int reload_define(reload_ctx *ctx, const char *name, void *addr);
+
+/*
+ * Link everything queued since the last link: pull archive members, resolve
+ * symbols, lay sections out in the arena, apply relocations and set page
+ * protections.  All problems are logged; the first is returned.  On failure
+ * nothing queued is kept and the context is as it was before the call.
+ * Initializers are not run: see reload_run_init().
+ */
+RELOAD_API int reload_link(reload_ctx *ctx);
+
+/*
+ * Run the .init_array and .ctors entries of everything linked and not yet
+ * initialised, in priority order, with glibc's (argc, argv, envp).
+ */
+RELOAD_API int reload_run_init(reload_ctx *ctx, int argc, char **argv, char **envp);
+
+/*
+ * Run .fini_array and .dtors entries of everything initialised, in reverse
+ * order, once.  Meant for an atexit() handler of the host.
+ */
+RELOAD_API void reload_run_fini(reload_ctx *ctx);
+
+/*
+ * The address of a defined global symbol, or NULL (and RELOAD_ENOENT on
+ * the context) when there is none.  Symbols from shared libraries and host
+ * definitions are found too.
+ */
+RELOAD_API void *reload_sym(reload_ctx *ctx, const char *name);
+
+/* Counters and timings of the context, summed over all links. */
+typedef struct reload_stats {
+  uint64_t objects;      /* objects loaded, archive members included */
+  uint64_t sections;     /* sections placed in the arena */
+  uint64_t symbols;      /* symbols read */
+  uint64_t relocations;  /* relocations applied */
+  uint64_t got_slots;    /* GOT slots made */
+  uint64_t plt_stubs;    /* far-call stubs made */
+  uint64_t arena_bytes;  /* arena bytes committed */
+  uint64_t link_ns;      /* wall time in reload_link() */
+  uint64_t reloc_ns;     /* of which applying relocations */
+} reload_stats;
+
+RELOAD_API void reload_get_stats(const reload_ctx *ctx, reload_stats *out);
+
+/*
+ * Describe an object or archive as text tables: sections, symbols,
+ * relocation types, and what the loader would do with each.  The text is
+ * handed to `write` in pieces.  Errors go to `err` (may be NULL).
+ */
+typedef void (*reload_write_fn)(void *ud, const char *text, size_t len);
+RELOAD_API int reload_describe(const char *path, reload_write_fn write, void *ud,
+                    char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RELOAD_H */

@@ -1,0 +1,298 @@
+/*
+ * arena.c - one contiguous region of address space for all loaded code and
+ * data, backed by a memfd and mapped twice.
+ *
+ * The "run" view is where code executes and data lives; each page has the
+ * protection of its class (r-x, r--, rw-) and is PROT_NONE until handed out.
+ * The "write" view maps the same memory read-write and never executable, so
+ * the linker can patch code without any page ever being writable and
+ * executable at once.
+ *
+ * Keeping everything inside one region (1 GiB by default) keeps every 32-bit
+ * PC-relative reference between loaded objects in range.  The region is
+ * placed close to libc, because gcc's -fPIE code reaches data such as
+ * `stderr` and `environ` with a plain PC32, which must reach libc's data.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define GIB (1ull << 30)
+
+/* The span of libc's mappings, found through the program headers. */
+struct span {
+  uint64_t lo, hi;
+  uint64_t want; /* an address inside libc */
+};
+
+static int libc_span(struct dl_phdr_info *info, size_t size, void *ud) {
+  struct span *s = ud;
+  (void)size;
+  bool has = false;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    if (p->p_type != PT_LOAD)
+      continue;
+    uint64_t a = info->dlpi_addr + p->p_vaddr;
+    if (a <= s->want && s->want < a + p->p_memsz)
+      has = true;
+    if (a < lo)
+      lo = a;
+    if (a + p->p_memsz > hi)
+      hi = a + p->p_memsz;
+  }
+  if (!has)
+    return 0;
+  s->lo = lo;
+  s->hi = hi;
+  return 1;
+}
+
+/* Free gaps of the address space, read from /proc/self/maps. */
+static size_t gaps(uint64_t (*out)[2], size_t max) {
+  FILE *f = fopen("/proc/self/maps", "re");
+  if (!f)
+    return 0;
+  size_t n = 0;
+  uint64_t prev = 0x10000, a, b;
+  char line[512];
+  while (n < max && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "%lx-%lx", &a, &b) != 2)
+      continue;
+    if (a > prev) {
+      out[n][0] = prev;
+      out[n][1] = a;
+      n++;
+    }
+    if (b > prev)
+      prev = b;
+  }
+  fclose(f);
+  if (n < max && prev < 0x7ffffffff000ull) {
+    out[n][0] = prev;
+    out[n][1] = 0x7ffffffff000ull;
+    n++;
+  }
+  return n;
+}
+
+static void *try_at(uint64_t at, size_t size, int fd) {
+  void *p = mmap((void *)at, size, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+                 fd, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  if ((uint64_t)p != at) { /* old kernels ignore the flag */
+    munmap(p, size);
+    return NULL;
+  }
+  return p;
+}
+
+/*
+ * Pick the place for the run view: the gap position nearest libc such that
+ * the whole arena and the whole of libc lie within 2 GiB of each other.
+ * With low32, the arena must lie below 2 GiB instead (for -fno-pic code).
+ */
+static void *place(size_t size, int fd, bool low32) {
+  uint64_t g[512][2];
+  size_t n = gaps(g, 512);
+  if (low32) {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = RELOAD__ALIGN_UP(g[i][0] < 0x400000 ? 0x400000 : g[i][0],
+                                    1u << 21);
+      if (a + size <= g[i][1] && a + size <= 0x80000000ull) {
+        void *p = try_at(a, size, fd);
+        if (p)
+          return p;
+      }
+    }
+    return NULL;
+  }
+  struct span s = {0, 0, (uint64_t)(uintptr_t)&fprintf};
+  void *sym = dlsym(RTLD_DEFAULT, "stderr");
+  if (sym)
+    s.want = (uint64_t)(uintptr_t)sym;
+  if (!dl_iterate_phdr(libc_span, &s))
+    return NULL;
+  const uint64_t reach = 2 * GIB - 64 * 1024 * 1024; /* keep a margin */
+  uint64_t best = 0, bestd = UINT64_MAX;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t g0 = RELOAD__ALIGN_UP(g[i][0], 1u << 21), g1 = g[i][1] & ~((1ull << 21) - 1);
+    if (g1 <= g0 || g1 - g0 < size)
+      continue;
+    /* Candidates: as high as possible below libc, as low as possible above. */
+    uint64_t cand[2] = {g1 - size, g0};
+    for (int k = 0; k < 2; k++) {
+      uint64_t a = cand[k];
+      uint64_t lo = a < s.lo ? a : s.lo;
+      uint64_t hi = a + size > s.hi ? a + size : s.hi;
+      if (hi - lo > reach)
+        continue;
+      uint64_t d = a < s.lo ? s.lo - a : a - s.lo;
+      if (d < bestd) {
+        bestd = d;
+        best = a;
+      }
+    }
+  }
+  if (best) {
+    void *p = try_at(best, size, fd);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+int reload__arena_map(reload_ctx *ctx, reload__arena *a, size_t size,
+                      bool low32) {
+  memset(a, 0, sizeof *a);
+  a->fd = -1;
+  size = RELOAD__ALIGN_UP(size, RELOAD__PAGE);
+  int fd = memfd_create("reload-arena", MFD_CLOEXEC);
+  if (fd < 0)
+    return reload__err(ctx, RELOAD_EARENA, NULL,
+                       "cannot create the arena: memfd_create: %s",
+                       strerror(errno));
+  if (ftruncate(fd, (off_t)size) < 0) {
+    int e = errno;
+    close(fd);
+    return reload__err(ctx, RELOAD_EARENA, NULL,
+                       "cannot size the arena to %zu bytes: %s", size,
+                       strerror(e));
+  }
+  void *run = place(size, fd, low32);
+  if (!run) {
+    if (low32) {
+      close(fd);
+      return reload__err(ctx, RELOAD_EARENA, NULL,
+                         "cannot place a %zu MiB arena below 2 GiB for "
+                         "-fno-pic objects; rebuild them with -fPIC or "
+                         "-fPIE",
+                         size >> 20);
+    }
+    /* Anywhere will do; references to libc data by PC32 may then fail
+     * with a clear message at link time. */
+    run = mmap(NULL, size, PROT_NONE, MAP_SHARED, fd, 0);
+  }
+  if (run == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return reload__err(ctx, RELOAD_EARENA, NULL,
+                       "cannot reserve %zu MiB for the arena: %s", size >> 20,
+                       strerror(e));
+  }
+  void *wr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                  fd, 0);
+  if (wr == MAP_FAILED) {
+    int e = errno;
+    munmap(run, size);
+    close(fd);
+    return reload__err(ctx, RELOAD_EARENA, NULL,
+                       "cannot map the arena's write view: %s", strerror(e));
+  }
+  a->fd = fd;
+  a->run = run;
+  a->wr = wr;
+  a->size = size;
+  a->free = malloc(sizeof *a->free);
+  if (!a->free) {
+    reload__arena_unmap(a);
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  }
+  a->free->off = 0;
+  a->free->len = size;
+  a->free->next = NULL;
+  return 0;
+}
+
+void reload__arena_unmap(reload__arena *a) {
+  if (a->run)
+    munmap(a->run, a->size);
+  if (a->wr)
+    munmap(a->wr, a->size);
+  if (a->fd >= 0)
+    close(a->fd);
+  for (reload__run *r = a->free, *nx; r; r = nx) {
+    nx = r->next;
+    free(r);
+  }
+  memset(a, 0, sizeof *a);
+  a->fd = -1;
+}
+
+/* First fit: loads are few and similar in size, so the list stays short. */
+int64_t reload__arena_take(reload__arena *a, size_t len) {
+  len = RELOAD__ALIGN_UP(len ? len : 1, RELOAD__PAGE);
+  for (reload__run **pp = &a->free, *r; (r = *pp); pp = &r->next) {
+    if (r->len < len)
+      continue;
+    size_t off = r->off;
+    r->off += len;
+    r->len -= len;
+    if (r->len == 0) {
+      *pp = r->next;
+      free(r);
+    }
+    a->committed += len;
+    return (int64_t)off;
+  }
+  return -1;
+}
+
+void reload__arena_give(reload__arena *a, size_t off, size_t len) {
+  len = RELOAD__ALIGN_UP(len ? len : 1, RELOAD__PAGE);
+  mprotect(a->run + off, len, PROT_NONE);
+  /* Release the memory itself; the pages read as zero when reused. */
+  fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+            (off_t)len);
+  a->committed -= len;
+  reload__run **pp = &a->free;
+  while (*pp && (*pp)->off < off)
+    pp = &(*pp)->next;
+  reload__run *nx = *pp;
+  /* Merge with the run before, the run after, or both. */
+  reload__run *prev = NULL;
+  for (reload__run *r = a->free; r && r != nx; r = r->next)
+    prev = r;
+  if (prev && prev->off + prev->len == off) {
+    prev->len += len;
+    if (nx && prev->off + prev->len == nx->off) {
+      prev->len += nx->len;
+      prev->next = nx->next;
+      free(nx);
+    }
+    return;
+  }
+  if (nx && off + len == nx->off) {
+    nx->off = off;
+    nx->len += len;
+    return;
+  }
+  reload__run *r = malloc(sizeof *r);
+  if (!r)
+    return; /* the pages are lost to reuse, nothing worse */
+  r->off = off;
+  r->len = len;
+  r->next = nx;
+  *pp = r;
+}
+
+int reload__arena_protect(reload__arena *a, size_t off, size_t len, int prot) {
+  len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
+  if (len == 0)
+    return 0;
+  return mprotect(a->run + off, len, prot) ? -errno : 0;
+}

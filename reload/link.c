@@ -1,0 +1,750 @@
+/*
+ * link.c - link the queued objects into the arena as one batch.
+ *
+ * The order is that of a static linker, and nothing outside the batch is
+ * touched until every check has passed:
+ *   1. drop duplicate COMDAT groups, enter each object's globals;
+ *   2. pull archive members that define what is still undefined;
+ *   3. resolve the rest against host symbols and shared libraries;
+ *   4. count GOT slots and far-call stubs, lay sections out by class;
+ *   5. copy contents, fill the GOT and stubs, apply relocations;
+ *   6. set page protections.
+ * A failure at any step undoes the batch: its pages are given back, the
+ * symbol table is restored, and the context is as it was.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+/* Symbol-table entries that existed before the batch and that it changed. */
+struct undo {
+  uint32_t idx;
+  reload__gsym old;
+};
+
+struct link {
+  reload_ctx *ctx;
+  reload__batch *b;
+  reload__obj *objs, **tail;
+  uint32_t nsyms0;
+  struct undo *undo;
+  size_t nundo, capundo;
+  uint64_t size[RELOAD__NCLS];   /* bytes of each class, laid out */
+  uint64_t tlssize, tlsalign;    /* the batch's TLS block */
+  uint64_t commonoff;            /* COMMON symbols, in the data class */
+  uint64_t gotoff, pltoff;       /* GOT in rodata, stubs in text */
+  uint64_t tlsimgoff;            /* TLS image, in rodata */
+  int err;
+};
+
+static int save(struct link *L, reload__gsym *g) {
+  uint32_t idx = (uint32_t)(g - L->ctx->syms.v);
+  if (idx >= L->nsyms0)
+    return 0;
+  for (size_t i = 0; i < L->nundo; i++)
+    if (L->undo[i].idx == idx)
+      return 0;
+  if (L->nundo == L->capundo) {
+    size_t nc = L->capundo ? L->capundo * 2 : 64;
+    struct undo *u = realloc(L->undo, nc * sizeof *u);
+    if (!u)
+      return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    L->undo = u;
+    L->capundo = nc;
+  }
+  L->undo[L->nundo].idx = idx;
+  L->undo[L->nundo].old = *g;
+  L->nundo++;
+  return 0;
+}
+
+/* ---- 1. COMDAT groups and symbols ------------------------------------ */
+
+static int comdat(struct link *L, reload__obj *o) {
+  for (uint32_t i = 1; i < o->nsec; i++) {
+    const Elf64_Shdr *s = &o->sh[i];
+    if (s->sh_type != SHT_GROUP)
+      continue;
+    const uint32_t *w = (const uint32_t *)(o->data + s->sh_offset);
+    if (!(w[0] & GRP_COMDAT))
+      continue;
+    /* The group's signature lives in the symbol table's namespace; a
+     * reserved prefix keeps it apart from real symbols. */
+    const char *sig = reload__sym_name(o, s->sh_info);
+    size_t len = strlen(sig);
+    char *key = malloc(len + 9);
+    if (!key)
+      return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    memcpy(key, "\001comdat:", 8);
+    memcpy(key + 8, sig, len + 1);
+    bool added;
+    reload__gsym *g = reload__sym_get(&L->ctx->syms, key, &added);
+    if (!g) {
+      free(key);
+      return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
+    if (added) {
+      g->owned = 1;
+      g->kind = RELOAD__SYM_ABS;
+      g->obj = o;
+      continue;
+    }
+    free(key);
+    for (uint64_t k = 1; k < s->sh_size / 4; k++)
+      o->secs[w[k]].discard = 1;
+  }
+  return 0;
+}
+
+static const char *kindname(const reload__gsym *g) {
+  return g->obj ? g->obj->name : g->kind == RELOAD__SYM_HOST ? "the host"
+                                                             : "a library";
+}
+
+static int define(struct link *L, reload__obj *o, uint32_t i) {
+  const Elf64_Sym *s = &o->sym[i];
+  uint8_t bind = ELF64_ST_BIND(s->st_info);
+  const char *name = o->str + s->st_name;
+  if (!*name)
+    return 0;
+  uint32_t sec = reload__sym_shndx(o, i);
+  bool undef = sec == SHN_UNDEF ||
+               (sec < o->nsec && sec != SHN_ABS && o->secs[sec].discard);
+  bool added;
+  reload__gsym *g = reload__sym_get(&L->ctx->syms, name, &added);
+  if (!g)
+    return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  if (undef) {
+    if (added) {
+      g->kind = bind == STB_WEAK ? RELOAD__SYM_WEAKUNDEF : RELOAD__SYM_UNDEF;
+      g->ref = o;
+      g->type = ELF64_ST_TYPE(s->st_info);
+    } else if (g->kind == RELOAD__SYM_WEAKUNDEF && bind != STB_WEAK) {
+      int r = save(L, g);
+      if (r)
+        return r;
+      g->kind = RELOAD__SYM_UNDEF;
+      g->ref = o;
+    }
+    return 0;
+  }
+  uint8_t kind = sec == SHN_COMMON ? RELOAD__SYM_COMMON
+                 : bind == STB_WEAK ? RELOAD__SYM_WEAK
+                                    : RELOAD__SYM_DEF;
+  bool take = added;
+  if (!added) {
+    switch (g->kind) {
+    case RELOAD__SYM_UNDEF:
+    case RELOAD__SYM_WEAKUNDEF:
+    case RELOAD__SYM_SHLIB:
+      take = true;
+      break;
+    case RELOAD__SYM_DEF:
+    case RELOAD__SYM_HOST:
+      if (kind == RELOAD__SYM_DEF)
+        return reload__err(L->ctx, RELOAD_EDUPSYM, o->name,
+                           "duplicate symbol '%s': also defined in %s; make "
+                           "one of them static, or remove one",
+                           name, kindname(g));
+      break;
+    case RELOAD__SYM_WEAK:
+      take = kind != RELOAD__SYM_WEAK;
+      break;
+    case RELOAD__SYM_COMMON:
+      if (kind == RELOAD__SYM_DEF) {
+        take = true;
+      } else if (kind == RELOAD__SYM_COMMON) {
+        /* Tentative definitions merge: the largest size and alignment. */
+        int r = save(L, g);
+        if (r)
+          return r;
+        if (s->st_size > g->size)
+          g->size = s->st_size;
+        if (s->st_value > g->align)
+          g->align = s->st_value;
+      }
+      break;
+    case RELOAD__SYM_ABS:
+      return reload__err(L->ctx, RELOAD_EDUPSYM, o->name,
+                         "symbol '%s' is reserved for the linker", name);
+    }
+  }
+  if (!take)
+    return 0;
+  int r = save(L, g);
+  if (r)
+    return r;
+  reload__obj *ref = g->ref;
+  memset(&g->addr, 0, sizeof *g - offsetof(reload__gsym, addr));
+  g->ref = ref;
+  g->kind = kind;
+  g->obj = o;
+  g->idx = i;
+  g->type = ELF64_ST_TYPE(s->st_info);
+  g->size = s->st_size;
+  g->align = kind == RELOAD__SYM_COMMON ? s->st_value : 0;
+  return 0;
+}
+
+static int enter(struct link *L, reload__obj *o) {
+  int r = comdat(L, o);
+  if (r)
+    return r;
+  for (uint32_t i = o->firstglobal; i < o->nsym; i++)
+    if ((r = define(L, o, i)))
+      return r;
+  o->batch = L->b;
+  *L->tail = o;
+  L->tail = &o->next;
+  o->next = NULL;
+  L->ctx->stats.symbols += o->nsym;
+  return 0;
+}
+
+/* ---- 2. archives ----------------------------------------------------- */
+
+static int pull(struct link *L, reload__archive *ar, uint32_t m) {
+  reload_ctx *ctx = L->ctx;
+  reload__armember *mem = &ar->members[m];
+  reload__obj *o = calloc(1, sizeof *o);
+  if (!o)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  size_t n = strlen(ar->path) + strlen(mem->name) + 3;
+  o->name = malloc(n);
+  if (!o->name) {
+    free(o);
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  }
+  snprintf(o->name, n, "%s(%s)", ar->path, mem->name);
+  o->data = ar->data + mem->off;
+  o->size = mem->size;
+  /* Members start on 2-byte boundaries; ELF tables want 8. */
+  if ((uintptr_t)o->data % 8) {
+    o->own = malloc(mem->size ? mem->size : 1);
+    if (!o->own) {
+      reload__obj_free(o);
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(o->own, o->data, mem->size);
+    o->data = o->own;
+  }
+  int r = reload__obj_parse(ctx, o);
+  if (!r)
+    r = enter(L, o);
+  if (r) {
+    reload__obj_free(o);
+    return r;
+  }
+  mem->loaded = true;
+  o->member = mem;
+  ctx->stats.objects++;
+  return 0;
+}
+
+static int pull_archives(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  /* Treat all archives as one group, as ld does with --start-group:
+   * repeat until no member is pulled. */
+  for (bool more = true; more;) {
+    more = false;
+    for (reload__archive *ar = ctx->archives; ar; ar = ar->next) {
+      for (uint32_t i = 0; i < ar->nsyms; i++) {
+        uint32_t m = ar->syms[i].member;
+        if (ar->members[m].loaded)
+          continue;
+        reload__gsym *g = reload__sym_find(&ctx->syms, ar->syms[i].name);
+        if (!g || g->kind != RELOAD__SYM_UNDEF)
+          continue;
+        int r = pull(L, ar, m);
+        if (r)
+          return r;
+        more = true;
+      }
+    }
+  }
+  return 0;
+}
+
+/* ---- 3. resolution --------------------------------------------------- */
+
+static void *builtin(reload_ctx *ctx, const char *name) {
+  if (strcmp(name, "__tls_get_addr") == 0)
+    return (void *)(uintptr_t)reload__tls_get_addr;
+  if (strcmp(name, "__dso_handle") == 0)
+    return &ctx->dso_handle;
+  return NULL;
+}
+
+static int resolve(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  reload__symtab *t = &ctx->syms;
+  int err = 0;
+  for (uint32_t i = 0; i < t->n; i++) {
+    reload__gsym *g = &t->v[i];
+    if (g->kind != RELOAD__SYM_UNDEF && g->kind != RELOAD__SYM_WEAKUNDEF)
+      continue;
+    if (strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0) {
+      if (save(L, g))
+        return RELOAD_ENOMEM;
+      g->kind = RELOAD__SYM_ABS; /* its value is each batch's GOT */
+      continue;
+    }
+    void *a = builtin(ctx, g->name);
+    if (!a)
+      a = reload__lib_sym(ctx, g->name);
+    if (a) {
+      if (g->type == STT_TLS) {
+        err = reload__err(ctx, RELOAD_EUNSUP, g->ref ? g->ref->name : NULL,
+                          "thread-local '%s' is defined in a shared library; "
+                          "reload cannot reach another module's TLS; access "
+                          "it through a function instead",
+                          g->name);
+        continue;
+      }
+      if (save(L, g))
+        return RELOAD_ENOMEM;
+      g->kind = RELOAD__SYM_SHLIB;
+      g->addr = (uint64_t)(uintptr_t)a;
+      continue;
+    }
+    if (g->kind == RELOAD__SYM_WEAKUNDEF)
+      continue; /* resolves to 0 */
+    err = reload__err(ctx, RELOAD_EUNDEF, g->ref ? g->ref->name : NULL,
+                      "undefined symbol '%s'; add the object or archive "
+                      "that defines it, or -l its library",
+                      g->name);
+  }
+  return err;
+}
+
+/* ---- 4. layout ------------------------------------------------------- */
+
+static uint64_t place(uint64_t *cursor, uint64_t size, uint64_t align) {
+  if (align == 0)
+    align = 1;
+  uint64_t at = RELOAD__ALIGN_UP(*cursor, align);
+  *cursor = at + size;
+  return at;
+}
+
+static bool external(const reload__gsym *g) {
+  return g->kind == RELOAD__SYM_SHLIB || g->kind == RELOAD__SYM_HOST;
+}
+
+/* The table entry behind global symbol i of o, or NULL for locals. */
+static reload__gsym *global(reload_ctx *ctx, const reload__obj *o,
+                            uint32_t i) {
+  if (i < o->firstglobal || !o->sym[i].st_name)
+    return NULL;
+  return reload__sym_find(&ctx->syms, o->str + o->sym[i].st_name);
+}
+
+static int32_t *slots(reload_ctx *ctx, int32_t **v, uint32_t n) {
+  if (!*v && !(*v = calloc(n, sizeof **v)))
+    reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  return *v;
+}
+
+/* Count GOT slots and stubs, refuse unsupported relocations early. */
+static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
+                uint32_t *nplt) {
+  reload_ctx *ctx = L->ctx;
+  int err = 0;
+  for (uint32_t t = 1; t < o->nsec; t++) {
+    reload__sec *sec = &o->secs[t];
+    if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
+      continue;
+    const Elf64_Shdr *rs = &o->sh[sec->rela];
+    const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
+    uint64_t n = rs->sh_size / sizeof *r;
+    for (uint64_t k = 0; k < n; k++) {
+      uint32_t sym = ELF64_R_SYM(r[k].r_info);
+      uint32_t type = ELF64_R_TYPE(r[k].r_info);
+      unsigned need = reload__rel_needs(type);
+      if (!need)
+        continue;
+      if (need & RELOAD__UNSUPPORTED) {
+        err = reload__err(ctx, RELOAD_EUNSUP, o->name,
+                          "relocation %llu (%s) at %s+%#llx against '%s': %s",
+                          (unsigned long long)k, reload__rel_name(type),
+                          sec->name, (unsigned long long)r[k].r_offset,
+                          reload__sym_name(o, sym), reload__rel_why(type));
+        continue;
+      }
+      if (need & RELOAD__ABS32)
+        o->abs32 = true;
+      if (need & RELOAD__NEED_GOT) {
+        if (!slots(ctx, &o->got, o->nsym))
+          return RELOAD_ENOMEM;
+        if (!o->got[sym])
+          o->got[sym] = (int32_t)++*ngot;
+      }
+      if (need & RELOAD__NEED_PLT) {
+        reload__gsym *g = global(ctx, o, sym);
+        if (g && external(g)) {
+          if (!slots(ctx, &o->plt, o->nsym) || !slots(ctx, &o->got, o->nsym))
+            return RELOAD_ENOMEM;
+          if (!o->plt[sym]) {
+            o->plt[sym] = (int32_t)++*nplt;
+            if (!o->got[sym])
+              o->got[sym] = (int32_t)++*ngot;
+          }
+        }
+      }
+      if (need & RELOAD__NEED_TLSGD) {
+        if (!slots(ctx, &o->tlsgd, o->nsym))
+          return RELOAD_ENOMEM;
+        if (!o->tlsgd[sym]) {
+          o->tlsgd[sym] = (int32_t)*ngot + 1;
+          *ngot += 2;
+        }
+      }
+      if (need & RELOAD__NEED_TLSLD) {
+        if (!o->tlsld) {
+          o->tlsld = (int32_t)*ngot + 1;
+          *ngot += 2;
+        }
+      }
+    }
+  }
+  return err;
+}
+
+static int layout(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  reload__batch *b = L->b;
+  uint32_t ngot = 0, nplt = 0;
+  int err = 0;
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (uint32_t i = 1; i < o->nsec; i++) {
+      reload__sec *s = &o->secs[i];
+      if (s->cls == RELOAD__CLS_NONE || s->discard)
+        continue;
+      const Elf64_Shdr *sh = &o->sh[i];
+      if (s->cls == RELOAD__CLS_TLS) {
+        s->tlsoff = place(&L->tlssize, sh->sh_size, sh->sh_addralign);
+        if (sh->sh_addralign > L->tlsalign)
+          L->tlsalign = sh->sh_addralign;
+      } else {
+        s->addr = place(&L->size[s->cls], sh->sh_size, sh->sh_addralign);
+      }
+    }
+    int r = scan(L, o, &ngot, &nplt);
+    if (r == RELOAD_ENOMEM)
+      return r;
+    if (r)
+      err = r;
+  }
+  if (err)
+    return err;
+  /* COMMON symbols that this batch defines go at the end of its data. */
+  reload__symtab *t = &ctx->syms;
+  L->commonoff = L->size[RELOAD__CLS_DATA];
+  for (uint32_t i = L->nsyms0; i < t->n; i++) {
+    reload__gsym *g = &t->v[i];
+    if (g->kind == RELOAD__SYM_COMMON)
+      g->addr = place(&L->size[RELOAD__CLS_DATA], g->size, g->align);
+  }
+  for (size_t u = 0; u < L->nundo; u++) {
+    reload__gsym *g = &t->v[L->undo[u].idx];
+    if (g->kind == RELOAD__SYM_COMMON && g->obj && g->obj->batch == b)
+      g->addr = place(&L->size[RELOAD__CLS_DATA], g->size, g->align);
+  }
+  L->gotoff = place(&L->size[RELOAD__CLS_RODATA], (uint64_t)ngot * 8, 8);
+  L->tlsimgoff = place(&L->size[RELOAD__CLS_RODATA], L->tlssize,
+                       L->tlsalign ? L->tlsalign : 1);
+  L->pltoff = place(&L->size[RELOAD__CLS_TEXT], (uint64_t)nplt * 8, 16);
+  b->ngot = ngot;
+  b->nplt = nplt;
+  return 0;
+}
+
+static int map_arena(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  if (ctx->mapped)
+    return 0;
+  bool low = ctx->opt.flags & RELOAD_OPT_LOW32;
+  for (reload__obj *o = L->objs; o && !low; o = o->next)
+    low = o->abs32;
+  size_t size = ctx->opt.arena_size ? ctx->opt.arena_size : (size_t)1 << 30;
+  int r = reload__arena_map(ctx, &ctx->arena, size, low);
+  if (r)
+    return r;
+  ctx->mapped = true;
+  return 0;
+}
+
+static int take(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  reload__batch *b = L->b;
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+    if (!L->size[c])
+      continue;
+    int64_t off = reload__arena_take(&ctx->arena, L->size[c]);
+    if (off < 0)
+      return reload__err(ctx, RELOAD_EARENA, NULL,
+                         "the arena is full (%zu MiB reserved, %zu committed, "
+                         "%llu more wanted); pass a larger arena size",
+                         ctx->arena.size >> 20, ctx->arena.committed >> 20,
+                         (unsigned long long)L->size[c]);
+    b->span[c].off = (size_t)off;
+    b->span[c].len = RELOAD__ALIGN_UP(L->size[c], RELOAD__PAGE);
+  }
+  return 0;
+}
+
+static uint64_t run_at(reload_ctx *ctx, reload__batch *b, int cls,
+                       uint64_t off) {
+  return (uint64_t)(uintptr_t)ctx->arena.run + b->span[cls].off + off;
+}
+
+static uint8_t *wr_at(reload_ctx *ctx, reload__batch *b, int cls,
+                      uint64_t off) {
+  return ctx->arena.wr + b->span[cls].off + off;
+}
+
+/* Give every section and symbol its final address. */
+static int assign(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  reload__batch *b = L->b;
+  uint64_t tlsimg = run_at(ctx, b, RELOAD__CLS_RODATA, L->tlsimgoff);
+  uint8_t *tlswr = wr_at(ctx, b, RELOAD__CLS_RODATA, L->tlsimgoff);
+  b->got = run_at(ctx, b, RELOAD__CLS_RODATA, L->gotoff);
+  b->gotwr = wr_at(ctx, b, RELOAD__CLS_RODATA, L->gotoff);
+  b->plt = run_at(ctx, b, RELOAD__CLS_TEXT, L->pltoff);
+  b->pltwr = wr_at(ctx, b, RELOAD__CLS_TEXT, L->pltoff);
+  if (L->tlssize) {
+    int r = reload__tls_new(ctx, &b->tls);
+    if (r)
+      return r;
+    b->tls->image = (const uint8_t *)(uintptr_t)tlsimg;
+    b->tls->size = L->tlssize;
+    b->tls->align = L->tlsalign;
+  }
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (uint32_t i = 1; i < o->nsec; i++) {
+      reload__sec *s = &o->secs[i];
+      if (s->cls == RELOAD__CLS_NONE || s->discard)
+        continue;
+      if (s->cls == RELOAD__CLS_TLS) {
+        /* Relocations patch the image; symbols are offsets in the block. */
+        s->wr = tlswr + s->tlsoff;
+        s->addr = tlsimg + s->tlsoff;
+      } else {
+        s->wr = wr_at(ctx, b, s->cls, s->addr);
+        s->addr = run_at(ctx, b, s->cls, s->addr);
+      }
+      ctx->stats.sections++;
+    }
+  }
+  reload__symtab *t = &ctx->syms;
+  uint64_t data = run_at(ctx, b, RELOAD__CLS_DATA, 0);
+  for (uint32_t i = L->nsyms0; i < t->n; i++)
+    if (t->v[i].kind == RELOAD__SYM_COMMON)
+      t->v[i].addr += data;
+  for (size_t u = 0; u < L->nundo; u++) {
+    reload__gsym *g = &t->v[L->undo[u].idx];
+    if (g->kind == RELOAD__SYM_COMMON && g->obj && g->obj->batch == b)
+      g->addr += data;
+  }
+  /* Definitions first, so that references can read them. */
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    o->symval = calloc(o->nsym ? o->nsym : 1, sizeof *o->symval);
+    if (!o->symval)
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    for (uint32_t i = 1; i < o->nsym; i++) {
+      const Elf64_Sym *y = &o->sym[i];
+      uint32_t sec = reload__sym_shndx(o, i);
+      uint64_t v = 0;
+      if (sec == SHN_ABS)
+        v = y->st_value;
+      else if (sec == SHN_UNDEF || sec == SHN_COMMON)
+        continue;
+      else if (o->secs[sec].discard || o->secs[sec].cls == RELOAD__CLS_NONE)
+        v = 0;
+      else if (o->secs[sec].cls == RELOAD__CLS_TLS)
+        v = o->secs[sec].tlsoff + y->st_value;
+      else
+        v = o->secs[sec].addr + y->st_value;
+      o->symval[i] = v;
+      if (i >= o->firstglobal) {
+        reload__gsym *g = global(ctx, o, i);
+        if (g && g->obj == o && g->idx == i)
+          g->addr = v;
+      }
+    }
+  }
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
+      reload__gsym *g = global(ctx, o, i);
+      if (!g)
+        continue;
+      if (g->kind == RELOAD__SYM_ABS && strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0)
+        o->symval[i] = b->got;
+      else
+        o->symval[i] = g->addr;
+    }
+  }
+  return 0;
+}
+
+/* ---- 5. contents, GOT, stubs, relocations ---------------------------- */
+
+static int fill(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  reload__batch *b = L->b;
+  uint64_t *gotw = (uint64_t *)(void *)b->gotwr;
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (uint32_t i = 1; i < o->nsec; i++) {
+      reload__sec *s = &o->secs[i];
+      if (s->cls == RELOAD__CLS_NONE || s->discard ||
+          o->sh[i].sh_type == SHT_NOBITS)
+        continue;
+      memcpy(s->wr, o->data + o->sh[i].sh_offset, o->sh[i].sh_size);
+    }
+    for (uint32_t i = 0; i < o->nsym; i++) {
+      if (o->got && o->got[i]) {
+        gotw[o->got[i] - 1] = o->symval[i];
+        ctx->stats.got_slots++;
+      }
+      if (o->plt && o->plt[i]) {
+        /* jmp *slot(%rip); int3; int3 */
+        uint8_t *st = b->pltwr + (uint64_t)(o->plt[i] - 1) * 8;
+        uint64_t at = b->plt + (uint64_t)(o->plt[i] - 1) * 8;
+        int32_t rel = (int32_t)(b->got + (uint64_t)(o->got[i] - 1) * 8 -
+                                (at + 6));
+        st[0] = 0xff;
+        st[1] = 0x25;
+        memcpy(st + 2, &rel, 4);
+        st[6] = st[7] = 0xcc;
+        ctx->stats.plt_stubs++;
+      }
+      if (o->tlsgd && o->tlsgd[i]) {
+        reload__gsym *g = global(ctx, o, i);
+        reload__tlsmod *m = g && g->obj ? g->obj->batch->tls : b->tls;
+        if (!m)
+          return reload__err(ctx, RELOAD_EBADELF, o->name,
+                             "'%s' is used as thread-local but no "
+                             "thread-local section defines it",
+                             reload__sym_name(o, i));
+        gotw[o->tlsgd[i] - 1] = (uint64_t)(uintptr_t)m;
+        gotw[o->tlsgd[i]] = o->symval[i];
+      }
+    }
+    if (o->tlsld) {
+      if (!b->tls)
+        return reload__err(ctx, RELOAD_EBADELF, o->name,
+                           "local-dynamic TLS access without thread-local "
+                           "sections");
+      gotw[o->tlsld - 1] = (uint64_t)(uintptr_t)b->tls;
+      gotw[o->tlsld] = 0;
+    }
+  }
+  return 0;
+}
+
+static int protect(struct link *L) {
+  static const int prot[RELOAD__NCLS] = {
+      [RELOAD__CLS_TEXT] = PROT_READ | PROT_EXEC,
+      [RELOAD__CLS_RODATA] = PROT_READ,
+      [RELOAD__CLS_DATA] = PROT_READ | PROT_WRITE,
+  };
+  reload_ctx *ctx = L->ctx;
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+    reload__span *s = &L->b->span[c];
+    if (s->len && reload__arena_protect(&ctx->arena, s->off, s->len, prot[c]))
+      return reload__err(ctx, RELOAD_EARENA, NULL,
+                         "cannot set the protection of arena pages");
+  }
+  return 0;
+}
+
+/* ---- the whole ------------------------------------------------------- */
+
+static void undo(struct link *L) {
+  reload_ctx *ctx = L->ctx;
+  for (size_t i = L->nundo; i-- > 0;)
+    ctx->syms.v[L->undo[i].idx] = L->undo[i].old;
+  reload__symtab_truncate(&ctx->syms, L->nsyms0);
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+    if (L->b->span[c].len)
+      reload__arena_give(&ctx->arena, L->b->span[c].off, L->b->span[c].len);
+  for (reload__obj *o = L->objs; o; o = o->next)
+    if (o->member)
+      o->member->loaded = false;
+  for (reload__obj *o = L->objs, *nx; o; o = nx) {
+    nx = o->next;
+    reload__obj_free(o);
+  }
+  reload__tls_free(L->b->tls);
+  free(L->b);
+}
+
+int reload__link(reload_ctx *ctx) {
+  uint64_t t0 = reload__now_ns();
+  struct link L;
+  memset(&L, 0, sizeof L);
+  L.ctx = ctx;
+  L.tail = &L.objs;
+  L.nsyms0 = ctx->syms.n;
+  L.b = calloc(1, sizeof *L.b);
+  if (!L.b)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  reload__obj *pend = ctx->pending;
+  ctx->pending = NULL;
+  ctx->pending_tail = &ctx->pending;
+  int r = 0;
+  for (reload__obj *o = pend, *nx; o; o = nx) {
+    nx = o->next;
+    if (!r) {
+      r = enter(&L, o);
+      if (r)
+        reload__obj_free(o);
+    } else {
+      reload__obj_free(o);
+    }
+  }
+  if (!r)
+    r = pull_archives(&L);
+  if (!r)
+    r = resolve(&L);
+  if (!r)
+    r = layout(&L);
+  if (!r)
+    r = map_arena(&L);
+  if (!r)
+    r = take(&L);
+  if (!r)
+    r = assign(&L);
+  if (!r)
+    r = fill(&L);
+  if (!r) {
+    uint64_t t1 = reload__now_ns();
+    for (reload__obj *o = L.objs; o; o = o->next) {
+      int e = reload__relocate(ctx, o);
+      if (e && !r)
+        r = e;
+    }
+    ctx->stats.reloc_ns += reload__now_ns() - t1;
+  }
+  if (!r)
+    r = protect(&L);
+  if (r) {
+    undo(&L);
+    free(L.undo);
+    ctx->stats.link_ns += reload__now_ns() - t0;
+    return r;
+  }
+  L.b->objs = L.objs;
+  L.b->next = ctx->batches;
+  ctx->batches = L.b;
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+    ctx->stats.arena_bytes += L.b->span[c].len;
+  free(L.undo);
+  ctx->stats.link_ns += reload__now_ns() - t0;
+  return 0;
+}

@@ -1,0 +1,349 @@
+/*
+ * reloc_x86_64.c - apply x86-64 relocations (psABI, "Relocation Types").
+ *
+ * The notation follows the psABI: S the symbol's value, A the addend, P the
+ * place patched, G the offset of the symbol's GOT slot from GOT (the base of
+ * the batch's GOT, also _GLOBAL_OFFSET_TABLE_), L the symbol's far-call stub
+ * (our PLT), Z the symbol's size.  Every narrow field is range-checked: we
+ * never truncate silently.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *reload__rel_name(uint32_t type) {
+  static const char *const names[] = {
+      [R_X86_64_NONE] = "R_X86_64_NONE",
+      [R_X86_64_64] = "R_X86_64_64",
+      [R_X86_64_PC32] = "R_X86_64_PC32",
+      [R_X86_64_GOT32] = "R_X86_64_GOT32",
+      [R_X86_64_PLT32] = "R_X86_64_PLT32",
+      [R_X86_64_COPY] = "R_X86_64_COPY",
+      [R_X86_64_GLOB_DAT] = "R_X86_64_GLOB_DAT",
+      [R_X86_64_JUMP_SLOT] = "R_X86_64_JUMP_SLOT",
+      [R_X86_64_RELATIVE] = "R_X86_64_RELATIVE",
+      [R_X86_64_GOTPCREL] = "R_X86_64_GOTPCREL",
+      [R_X86_64_32] = "R_X86_64_32",
+      [R_X86_64_32S] = "R_X86_64_32S",
+      [R_X86_64_16] = "R_X86_64_16",
+      [R_X86_64_PC16] = "R_X86_64_PC16",
+      [R_X86_64_8] = "R_X86_64_8",
+      [R_X86_64_PC8] = "R_X86_64_PC8",
+      [R_X86_64_DTPMOD64] = "R_X86_64_DTPMOD64",
+      [R_X86_64_DTPOFF64] = "R_X86_64_DTPOFF64",
+      [R_X86_64_TPOFF64] = "R_X86_64_TPOFF64",
+      [R_X86_64_TLSGD] = "R_X86_64_TLSGD",
+      [R_X86_64_TLSLD] = "R_X86_64_TLSLD",
+      [R_X86_64_DTPOFF32] = "R_X86_64_DTPOFF32",
+      [R_X86_64_GOTTPOFF] = "R_X86_64_GOTTPOFF",
+      [R_X86_64_TPOFF32] = "R_X86_64_TPOFF32",
+      [R_X86_64_PC64] = "R_X86_64_PC64",
+      [R_X86_64_GOTOFF64] = "R_X86_64_GOTOFF64",
+      [R_X86_64_GOTPC32] = "R_X86_64_GOTPC32",
+      [R_X86_64_GOT64] = "R_X86_64_GOT64",
+      [R_X86_64_GOTPCREL64] = "R_X86_64_GOTPCREL64",
+      [R_X86_64_GOTPC64] = "R_X86_64_GOTPC64",
+      [R_X86_64_GOTPLT64] = "R_X86_64_GOTPLT64",
+      [R_X86_64_PLTOFF64] = "R_X86_64_PLTOFF64",
+      [R_X86_64_SIZE32] = "R_X86_64_SIZE32",
+      [R_X86_64_SIZE64] = "R_X86_64_SIZE64",
+      [R_X86_64_GOTPC32_TLSDESC] = "R_X86_64_GOTPC32_TLSDESC",
+      [R_X86_64_TLSDESC_CALL] = "R_X86_64_TLSDESC_CALL",
+      [R_X86_64_TLSDESC] = "R_X86_64_TLSDESC",
+      [R_X86_64_IRELATIVE] = "R_X86_64_IRELATIVE",
+      [R_X86_64_RELATIVE64] = "R_X86_64_RELATIVE64",
+      [R_X86_64_GOTPCRELX] = "R_X86_64_GOTPCRELX",
+      [R_X86_64_REX_GOTPCRELX] = "R_X86_64_REX_GOTPCRELX",
+  };
+  if (type < sizeof names / sizeof *names && names[type])
+    return names[type];
+  return "R_X86_64_(unknown)";
+}
+
+unsigned reload__rel_needs(uint32_t type) {
+  switch (type) {
+  case R_X86_64_GOTPCREL:
+  case R_X86_64_GOTPCRELX:
+  case R_X86_64_REX_GOTPCRELX:
+  case R_X86_64_GOTPCREL64:
+  case R_X86_64_GOT32:
+  case R_X86_64_GOT64:
+    return RELOAD__NEED_GOT;
+  case R_X86_64_PLT32:
+  case R_X86_64_PC32:
+  case R_X86_64_PLTOFF64:
+    /* A stub, and the GOT slot it jumps through, if the target is outside
+     * the arena; PC32 uses it only when the direct value does not fit. */
+    return RELOAD__NEED_PLT;
+  case R_X86_64_TLSGD:
+    return RELOAD__NEED_TLSGD;
+  case R_X86_64_TLSLD:
+    return RELOAD__NEED_TLSLD;
+  case R_X86_64_32:
+  case R_X86_64_32S:
+    return RELOAD__ABS32;
+  case R_X86_64_GOTTPOFF:
+  case R_X86_64_TPOFF32:
+  case R_X86_64_TPOFF64:
+  case R_X86_64_GOTPC32_TLSDESC:
+  case R_X86_64_TLSDESC_CALL:
+  case R_X86_64_DTPMOD64:
+  case R_X86_64_GOTPLT64:
+  case R_X86_64_COPY:
+  case R_X86_64_GLOB_DAT:
+  case R_X86_64_JUMP_SLOT:
+  case R_X86_64_RELATIVE:
+  case R_X86_64_TLSDESC:
+  case R_X86_64_IRELATIVE:
+  case R_X86_64_RELATIVE64:
+    return RELOAD__UNSUPPORTED;
+  }
+  return 0;
+}
+
+/* Why a type is refused, and what to do about it. */
+const char *reload__rel_why(uint32_t type) {
+  switch (type) {
+  case R_X86_64_GOTTPOFF:
+  case R_X86_64_TPOFF32:
+  case R_X86_64_TPOFF64:
+    return "the initial-exec and local-exec TLS models need static TLS, "
+           "which a running process cannot grow; compile with -fPIC (or "
+           "-ftls-model=global-dynamic)";
+  case R_X86_64_GOTPC32_TLSDESC:
+  case R_X86_64_TLSDESC_CALL:
+    return "TLS descriptors are not supported; compile without "
+           "-mtls-dialect=gnu2";
+  default:
+    return "this dynamic relocation type does not belong in a relocatable "
+           "object; pass the .o files produced by -c";
+  }
+}
+
+/* What one relocation is being applied with, for messages. */
+struct place {
+  reload_ctx *ctx;
+  reload__obj *o;
+  uint32_t relsec, sym, type;
+  uint64_t index, off;
+  uint32_t target;
+};
+
+static int fail(const struct place *p, int code, const char *what) {
+  return reload__err(p->ctx, code, p->o->name,
+                     "relocation %" PRIu64 " (%s) at %s+%#" PRIx64
+                     " against '%s': %s",
+                     p->index, reload__rel_name(p->type),
+                     p->o->secs[p->target].name, p->off,
+                     reload__sym_name(p->o, p->sym), what);
+}
+
+static int range(const struct place *p, int64_t v, int bits, bool sign) {
+  const char *fix = p->type == R_X86_64_32 || p->type == R_X86_64_32S
+                        ? "; compile with -fPIC or -fPIE"
+                        : "; compile with -fPIC, or keep the target in the "
+                          "arena";
+  char what[256];
+  snprintf(what, sizeof what, "value %#llx does not fit in %d %s bits%s",
+           (unsigned long long)v, bits, sign ? "signed" : "unsigned", fix);
+  return fail(p, RELOAD_ERANGE, what);
+}
+
+static bool fits_s32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+static inline void w64(uint8_t *at, uint64_t v) { memcpy(at, &v, 8); }
+static inline void w32(uint8_t *at, uint32_t v) { memcpy(at, &v, 4); }
+static inline void w16(uint8_t *at, uint16_t v) { memcpy(at, &v, 2); }
+
+/* The size of a symbol for R_X86_64_SIZE*: its own, or its definer's. */
+static uint64_t sym_size(reload_ctx *ctx, const reload__obj *o, uint32_t i) {
+  const Elf64_Sym *s = &o->sym[i];
+  if (s->st_shndx != SHN_UNDEF)
+    return s->st_size;
+  reload__gsym *g = reload__sym_find(&ctx->syms, reload__sym_name(o, i));
+  return g ? g->size : 0;
+}
+
+int reload__relocate(reload_ctx *ctx, reload__obj *o) {
+  reload__batch *b = o->batch;
+  const uint64_t got = b->got;
+  int err = 0;
+  for (uint32_t t = 1; t < o->nsec; t++) {
+    reload__sec *sec = &o->secs[t];
+    if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
+      continue;
+    const Elf64_Shdr *rs = &o->sh[sec->rela];
+    const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
+    uint64_t n = rs->sh_size / sizeof *r;
+    struct place p = {ctx, o, sec->rela, 0, 0, 0, 0, t};
+    for (uint64_t k = 0; k < n; k++) {
+      uint32_t sym = ELF64_R_SYM(r[k].r_info);
+      uint32_t type = ELF64_R_TYPE(r[k].r_info);
+      uint64_t S = o->symval[sym];
+      int64_t A = r[k].r_addend;
+      uint64_t P = sec->addr + r[k].r_offset;
+      uint8_t *at = sec->wr + r[k].r_offset;
+      int64_t v;
+      p.index = k;
+      p.sym = sym;
+      p.type = type;
+      p.off = r[k].r_offset;
+      switch (type) {
+      case R_X86_64_NONE:
+        break;
+      case R_X86_64_64:
+        w64(at, S + (uint64_t)A);
+        break;
+      case R_X86_64_PC64:
+        w64(at, S + (uint64_t)A - P);
+        break;
+      case R_X86_64_PLT32:
+        if (o->plt && o->plt[sym])
+          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+        v = (int64_t)(S + (uint64_t)A - P);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_PC32:
+        v = (int64_t)(S + (uint64_t)A - P);
+        if (!fits_s32(v) && o->plt && o->plt[sym] && A == -4) {
+          /* A far function called or address-taken with a plain PC32:
+           * go through its stub, as a PLT would. */
+          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+          v = (int64_t)(S + (uint64_t)A - P);
+        }
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_32:
+        v = (int64_t)(S + (uint64_t)A);
+        if (v < 0 || v > (int64_t)UINT32_MAX)
+          err = range(&p, v, 32, false);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_32S:
+        v = (int64_t)(S + (uint64_t)A);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_16:
+        v = (int64_t)(S + (uint64_t)A);
+        if (v < INT16_MIN || v > UINT16_MAX)
+          err = range(&p, v, 16, false);
+        else
+          w16(at, (uint16_t)v);
+        break;
+      case R_X86_64_PC16:
+        v = (int64_t)(S + (uint64_t)A - P);
+        if (v < INT16_MIN || v > INT16_MAX)
+          err = range(&p, v, 16, true);
+        else
+          w16(at, (uint16_t)v);
+        break;
+      case R_X86_64_8:
+        v = (int64_t)(S + (uint64_t)A);
+        if (v < INT8_MIN || v > UINT8_MAX)
+          err = range(&p, v, 8, false);
+        else
+          *at = (uint8_t)v;
+        break;
+      case R_X86_64_PC8:
+        v = (int64_t)(S + (uint64_t)A - P);
+        if (v < INT8_MIN || v > INT8_MAX)
+          err = range(&p, v, 8, true);
+        else
+          *at = (uint8_t)v;
+        break;
+      case R_X86_64_GOTPCREL:
+      case R_X86_64_GOTPCRELX:
+      case R_X86_64_REX_GOTPCRELX:
+        v = (int64_t)(got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_GOTPCREL64:
+        w64(at, got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
+        break;
+      case R_X86_64_GOT32:
+        v = (int64_t)((uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_GOT64:
+        w64(at, (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A);
+        break;
+      case R_X86_64_GOTOFF64:
+        w64(at, S + (uint64_t)A - got);
+        break;
+      case R_X86_64_GOTPC32:
+        v = (int64_t)(got + (uint64_t)A - P);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_GOTPC64:
+        w64(at, got + (uint64_t)A - P);
+        break;
+      case R_X86_64_PLTOFF64:
+        if (o->plt && o->plt[sym])
+          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+        w64(at, S + (uint64_t)A - got);
+        break;
+      case R_X86_64_SIZE32:
+        v = (int64_t)(sym_size(ctx, o, sym) + (uint64_t)A);
+        if (v < 0 || v > (int64_t)UINT32_MAX)
+          err = range(&p, v, 32, false);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_SIZE64:
+        w64(at, sym_size(ctx, o, sym) + (uint64_t)A);
+        break;
+      case R_X86_64_TLSGD:
+        v = (int64_t)(got + (uint64_t)(o->tlsgd[sym] - 1) * 8 + (uint64_t)A -
+                      P);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_TLSLD:
+        v = (int64_t)(got + (uint64_t)(o->tlsld - 1) * 8 + (uint64_t)A - P);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_DTPOFF32:
+        v = (int64_t)(S + (uint64_t)A);
+        if (!fits_s32(v))
+          err = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      case R_X86_64_DTPOFF64:
+        w64(at, S + (uint64_t)A);
+        break;
+      default:
+        err = fail(&p, RELOAD_EUNSUP, reload__rel_why(type));
+        break;
+      }
+    }
+    ctx->stats.relocations += n;
+  }
+  return err;
+}

@@ -1,0 +1,130 @@
+/*
+ * shlib.c - shared libraries that loaded objects may call into.
+ *
+ * libc, libm and libpthread are always there (the first is ours already;
+ * the others are opened explicitly, since a host linked with --as-needed may
+ * not have them).  `-l NAME` opens libNAME.so from the -L paths, then from
+ * the system's.  On Debian several of those files are linker scripts
+ * (libc.so, libm.so): we follow them to the first real library they name.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const sysdirs[] = {
+    "/usr/local/lib/x86_64-linux-gnu", "/usr/local/lib",
+    "/lib/x86_64-linux-gnu",           "/usr/lib/x86_64-linux-gnu",
+    "/lib64",                          "/usr/lib64",
+    "/lib",                            "/usr/lib",
+};
+
+static int keep(reload_ctx *ctx, void *h) {
+  void **v = realloc(ctx->libs, (ctx->nlibs + 1) * sizeof *v);
+  if (!v) {
+    dlclose(h);
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  }
+  ctx->libs = v;
+  ctx->libs[ctx->nlibs++] = h;
+  return 0;
+}
+
+/* If `path` is a GNU ld script, find the first absolute .so path in it. */
+static bool script_target(const char *path, char *out, size_t outsz) {
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return false;
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  if (n >= 4 && memcmp(buf, "\177ELF", 4) == 0)
+    return false;
+  for (char *p = buf; (p = strchr(p, '/')); p++) {
+    if (p > buf && p[-1] != ' ' && p[-1] != '(' && p[-1] != '\t')
+      continue;
+    size_t len = strcspn(p, " \t\n)(");
+    if (len < outsz && memmem(p, len, ".so", 3)) {
+      memcpy(out, p, len);
+      out[len] = '\0';
+      return true;
+    }
+  }
+  return false;
+}
+
+static void *open_path(const char *path, char *why, size_t whysz) {
+  void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  if (h)
+    return h;
+  snprintf(why, whysz, "%s", dlerror());
+  char real[1024];
+  if (script_target(path, real, sizeof real)) {
+    h = dlopen(real, RTLD_NOW | RTLD_GLOBAL);
+    if (!h)
+      snprintf(why, whysz, "%s", dlerror());
+  }
+  return h;
+}
+
+int reload__lib_open(reload_ctx *ctx, const char *name) {
+  char path[4096], why[512] = "not found";
+  /* These live in libc on glibc 2.34 and later, or are already loaded. */
+  static const char *const builtin[] = {"c", "m", "pthread", "dl", "rt",
+                                        "util"};
+  for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
+    if (strcmp(name, builtin[i]) == 0)
+      return 0;
+  for (size_t i = 0; i < ctx->nlibpaths; i++) {
+    snprintf(path, sizeof path, "%s/lib%s.so", ctx->libpaths[i], name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+      continue;
+    fclose(f);
+    void *h = open_path(path, why, sizeof why);
+    if (h)
+      return keep(ctx, h);
+  }
+  snprintf(path, sizeof path, "lib%s.so", name);
+  void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  if (h)
+    return keep(ctx, h);
+  for (size_t i = 0; i < sizeof sysdirs / sizeof *sysdirs; i++) {
+    snprintf(path, sizeof path, "%s/lib%s.so", sysdirs[i], name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+      continue;
+    fclose(f);
+    h = open_path(path, why, sizeof why);
+    if (h)
+      return keep(ctx, h);
+  }
+  return reload__err(ctx, RELOAD_ELIB, NULL,
+                     "cannot load library -l%s: %s; install its -dev package "
+                     "or pass -L DIR",
+                     name, why);
+}
+
+void *reload__lib_sym(reload_ctx *ctx, const char *name) {
+  (void)ctx;
+  /* Every library we open is RTLD_GLOBAL, so the default scope sees all of
+   * them, and libc, in the order a normal link would. */
+  return dlsym(RTLD_DEFAULT, name);
+}
+
+void reload__libs_close(reload_ctx *ctx) {
+  for (size_t i = 0; i < ctx->nlibs; i++)
+    dlclose(ctx->libs[i]);
+  free(ctx->libs);
+  ctx->libs = NULL;
+  ctx->nlibs = 0;
+  for (size_t i = 0; i < ctx->nlibpaths; i++)
+    free(ctx->libpaths[i]);
+  free(ctx->libpaths);
+  ctx->libpaths = NULL;
+  ctx->nlibpaths = 0;
+}

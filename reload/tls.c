@@ -1,0 +1,98 @@
+/*
+ * tls.c - thread-local storage for loaded objects, general- and
+ * local-dynamic models.
+ *
+ * Each object with TLS sections gets a module: an id and an initial image.
+ * Its code asks for a variable through __tls_get_addr(&{module, offset}),
+ * which we link to reload__tls_get_addr instead of glibc's: the "module"
+ * word of the GOT pair holds a pointer to our module, and each thread keeps
+ * a vector of blocks indexed by module id, made on first use from the
+ * image.  A thread's blocks are freed when it exits.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+  uint64_t module, offset;
+} tls_index;
+
+static atomic_size_t next_id = 1;
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static __thread void **blocks;
+static __thread size_t nblocks;
+
+struct vec {
+  void **v;
+  size_t n;
+};
+
+static void at_thread_exit(void *p) {
+  struct vec *vec = p;
+  for (size_t i = 0; i < vec->n; i++)
+    free(vec->v[i]);
+  free(vec->v);
+  free(vec);
+}
+
+static void make_key(void) { pthread_key_create(&key, at_thread_exit); }
+
+int reload__tls_new(reload_ctx *ctx, reload__tlsmod **out) {
+  reload__tlsmod *m = calloc(1, sizeof *m);
+  if (!m)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  m->id = atomic_fetch_add(&next_id, 1);
+  *out = m;
+  return 0;
+}
+
+void reload__tls_free(reload__tlsmod *m) {
+  /* Blocks of live threads stay until those threads exit: another thread's
+   * TLS cannot be freed from here.  The module id is never reused, so a
+   * stale block is never handed to a new module. */
+  free(m);
+}
+
+static void *slow(reload__tlsmod *m, uint64_t offset) {
+  pthread_once(&once, make_key);
+  struct vec *vec = pthread_getspecific(key);
+  if (!vec) {
+    vec = calloc(1, sizeof *vec);
+    if (!vec || pthread_setspecific(key, vec))
+      return NULL;
+  }
+  if (m->id >= vec->n) {
+    size_t n = vec->n ? vec->n : 8;
+    while (n <= m->id)
+      n *= 2;
+    void **v = realloc(vec->v, n * sizeof *v);
+    if (!v)
+      return NULL;
+    memset(v + vec->n, 0, (n - vec->n) * sizeof *v);
+    vec->v = v;
+    vec->n = n;
+  }
+  if (!vec->v[m->id]) {
+    size_t align = m->align < sizeof(void *) ? sizeof(void *) : m->align;
+    void *b = aligned_alloc(align, RELOAD__ALIGN_UP(m->size ? m->size : 1, align));
+    if (!b)
+      return NULL;
+    memcpy(b, m->image, m->size);
+    vec->v[m->id] = b;
+  }
+  blocks = vec->v;
+  nblocks = vec->n;
+  return (char *)vec->v[m->id] + offset;
+}
+
+void *reload__tls_get_addr(void *arg) {
+  tls_index *ti = arg;
+  reload__tlsmod *m = (reload__tlsmod *)(uintptr_t)ti->module;
+  if (m->id < nblocks && blocks[m->id])
+    return (char *)blocks[m->id] + ti->offset;
+  return slow(m, ti->offset);
+}
