@@ -354,6 +354,7 @@ static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
                 uint32_t *nplt) {
   reload_ctx *ctx = L->ctx;
   int err = 0;
+  uint64_t reported = 0;
   for (uint32_t t = 1; t < o->nsec; t++) {
     reload__sec *sec = &o->secs[t];
     if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
@@ -368,6 +369,13 @@ static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
       if (!need)
         continue;
       if (need & RELOAD__UNSUPPORTED) {
+        /* One message per type and object: the remedy is the same. */
+        uint64_t bit = 1ull << (type & 63);
+        if (reported & bit) {
+          err = RELOAD_EUNSUP;
+          continue;
+        }
+        reported |= bit;
         err = reload__err(ctx, RELOAD_EUNSUP, o->name,
                           "relocation %llu (%s) at %s+%#llx against '%s': %s",
                           (unsigned long long)k, reload__rel_name(type),
