@@ -243,7 +243,6 @@ struct reload_ctx {
   size_t nlibpaths;
   void **libs;
   size_t nlibs;
-  void *dso_handle;         /* what __dso_handle points at */
   void (**fini)(void);      /* fini entries in the order they must run */
   size_t nfini, capfini;
   reload_stats stats;

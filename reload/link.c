@@ -271,11 +271,41 @@ static int pull_archives(struct link *L) {
 
 /* ---- 3. resolution --------------------------------------------------- */
 
+/* glibc keeps these in libc_nonshared.a, which every native link pulls in
+ * and which no shared object exports: we supply our own. */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+extern int __cxa_at_quick_exit(void (*fn)(void *), void *dso);
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
+                             void (*child)(void), void *dso);
+static char dso_handle;
+
+static int my_atexit(void (*fn)(void)) {
+  return __cxa_atexit((void (*)(void *))(uintptr_t)fn, NULL, &dso_handle);
+}
+
+static int my_at_quick_exit(void (*fn)(void)) {
+  return __cxa_at_quick_exit((void (*)(void *))(uintptr_t)fn, &dso_handle);
+}
+
+static int my_pthread_atfork(void (*prepare)(void), void (*parent)(void),
+                             void (*child)(void)) {
+  return __register_atfork(prepare, parent, child, &dso_handle);
+}
+
 static void *builtin(reload_ctx *ctx, const char *name) {
-  if (strcmp(name, "__tls_get_addr") == 0)
-    return (void *)(uintptr_t)reload__tls_get_addr;
-  if (strcmp(name, "__dso_handle") == 0)
-    return &ctx->dso_handle;
+  (void)ctx;
+  if (name[0] == '_') {
+    if (strcmp(name, "__tls_get_addr") == 0)
+      return (void *)(uintptr_t)reload__tls_get_addr;
+    if (strcmp(name, "__dso_handle") == 0)
+      return &dso_handle;
+  } else if (strcmp(name, "atexit") == 0) {
+    return (void *)(uintptr_t)my_atexit;
+  } else if (strcmp(name, "at_quick_exit") == 0) {
+    return (void *)(uintptr_t)my_at_quick_exit;
+  } else if (strcmp(name, "pthread_atfork") == 0) {
+    return (void *)(uintptr_t)my_pthread_atfork;
+  }
   return NULL;
 }
 
@@ -331,8 +361,12 @@ static uint64_t place(uint64_t *cursor, uint64_t size, uint64_t align) {
   return at;
 }
 
+/* Outside the arena: calls go through a stub.  An absent weak symbol is
+ * 0, which no PC-relative call can reach; its stub jumps through a 0 slot,
+ * as a PLT entry would. */
 static bool external(const reload__gsym *g) {
-  return g->kind == RELOAD__SYM_SHLIB || g->kind == RELOAD__SYM_HOST;
+  return g->kind == RELOAD__SYM_SHLIB || g->kind == RELOAD__SYM_HOST ||
+         g->kind == RELOAD__SYM_WEAKUNDEF;
 }
 
 /* The table entry behind global symbol i of o, or NULL for locals. */
