@@ -86,11 +86,24 @@ enum {
   RELOAD_OPT_LOW32 = 1u << 0,
 };
 
+/* When a reloaded version's functions become the ones that run. */
+typedef enum {
+  /* Slots switch as soon as the new version is linked. */
+  RELOAD_MODE_IMMEDIATE = 0,
+  /* Swaps wait for the program's next reload_safepoint(), so that no frame
+   * sees a mix of versions (the kernel livepatch consistency model). */
+  RELOAD_MODE_SAFEPOINT = 1
+} reload_mode;
+
 typedef struct reload_options {
   size_t arena_size; /* bytes of address space to reserve; 0 = 1 GiB */
   unsigned flags;    /* RELOAD_OPT_* */
   reload_log_fn log; /* may be NULL */
   void *log_ud;
+  reload_mode mode;      /* for reload_update() */
+  int reset_state;       /* 1: reloaded objects start from fresh data */
+  unsigned retire_ms;    /* grace before old code is retired; 0 = 250 */
+  unsigned keep_versions;/* old versions kept mapped per object; 0 = 8 */
 } reload_options;
 
 /*
@@ -170,6 +183,82 @@ RELOAD_API void reload_run_fini(reload_ctx *ctx);
  */
 RELOAD_API void *reload_sym(reload_ctx *ctx, const char *name);
 
+/*
+ * Reload one object: `path` names an object linked before (the same string
+ * that was given to reload_add_file()), now rebuilt.  The new version is
+ * read, checked and linked beside the old one against the current symbols;
+ * then each changed function's stable entry is switched to it (at once, or
+ * at the next reload_safepoint() in RELOAD_MODE_SAFEPOINT).  Globals and
+ * statics that exist in both versions with the same size keep their
+ * address and value.  On any error nothing changes and the old version
+ * keeps running.  Returns the new version number (2, 3, ...) or an error.
+ */
+RELOAD_API int reload_update(reload_ctx *ctx, const char *path);
+
+/* The same with the new contents from memory. */
+RELOAD_API int reload_update_memory(reload_ctx *ctx, const char *path,
+                                    const void *buf, size_t len);
+
+/* What the last successful reload_update() did. */
+typedef struct reload_report {
+  const char *object;   /* path; valid until the next update or close */
+  unsigned version;
+  unsigned changed, added, removed, unchanged; /* functions */
+  unsigned kept, reset;  /* variables: value kept, or re-initialised */
+  double link_ms;        /* from the complete file to swapped slots */
+  int pending;           /* 1: waiting for a safepoint */
+} reload_report;
+RELOAD_API void reload_last_report(const reload_ctx *ctx, reload_report *out);
+
+/*
+ * The stable address of a function: a trampoline that always jumps to the
+ * newest version.  Function pointers taken by loaded code are these too.
+ * NULL when `name` is not a function of a loaded object.
+ */
+RELOAD_API void *reload_entry(reload_ctx *ctx, const char *name);
+
+/*
+ * A point where the calling thread holds no frame of reloadable code:
+ * pending swaps of every context (RELOAD_MODE_SAFEPOINT) happen here, and
+ * old versions past their grace are retired.  Cheap when nothing is
+ * pending.  Works without any context (then it does nothing), so a program
+ * linked natively against the library can call it.
+ */
+RELOAD_API void reload_safepoint(void);
+
+/*
+ * Call fn(arg) under the crash guard.  If code faults inside it (SIGSEGV,
+ * SIGBUS, SIGILL or SIGFPE), the newest reload that introduced the faulting
+ * code is rolled back (its functions' slots return to the previous
+ * version), the fault is logged, and RELOAD_ECRASH is returned; the program
+ * carries on with the previous code.  Otherwise returns fn's value, which
+ * must not be negative in the range of RELOAD_E* codes to stay
+ * distinguishable.  Without any context it is a plain call.  Nesting is
+ * allowed; the innermost guard catches.
+ */
+RELOAD_API int reload_guard(int (*fn)(void *), void *arg);
+
+/*
+ * Retire old versions whose grace has passed: their code pages become
+ * inaccessible, and anything that still runs them faults into a handler
+ * that lets them finish (or forwards a call to the newest version) and
+ * counts it.  reload_update() and reload_safepoint() call this too.
+ */
+RELOAD_API void reload_retire(reload_ctx *ctx);
+
+/* Versions of loaded objects, for status displays. */
+typedef struct reload_version_info {
+  const char *object;
+  unsigned version;
+  int state;           /* 0 current, 1 old (mapped), 2 retired, 3 rolled back */
+  unsigned functions;  /* functions it defines */
+  unsigned changed;    /* functions that changed when it came in */
+  uint64_t stale_hits; /* faults into it after retirement */
+} reload_version_info;
+typedef void (*reload_version_fn)(void *ud, const reload_version_info *v);
+RELOAD_API void reload_list_versions(reload_ctx *ctx, reload_version_fn fn,
+                                     void *ud);
+
 /* Counters and timings of the context, summed over all links. */
 typedef struct reload_stats {
   uint64_t objects;      /* objects loaded, archive members included */
@@ -181,6 +270,11 @@ typedef struct reload_stats {
   uint64_t arena_bytes;  /* arena bytes committed */
   uint64_t link_ns;      /* wall time in reload_link() */
   uint64_t reloc_ns;     /* of which applying relocations */
+  uint64_t entries;      /* stable function entries */
+  uint64_t reloads;      /* successful reload_update() calls */
+  uint64_t refused;      /* refused reload_update() calls */
+  uint64_t stale_hits;   /* faults into retired code, handled */
+  uint64_t rollbacks;    /* versions rolled back by the crash guard */
 } reload_stats;
 
 RELOAD_API void reload_get_stats(const reload_ctx *ctx, reload_stats *out);
