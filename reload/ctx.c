@@ -21,6 +21,11 @@ reload_ctx *reload_open(const reload_options *opt) {
     ctx->opt = *opt;
   ctx->arena.fd = -1;
   ctx->pending_tail = &ctx->pending;
+  pthread_mutex_init(&ctx->lock, NULL);
+  if (reload__registry_add(ctx)) {
+    free(ctx);
+    return NULL;
+  }
   /* libm and libpthread are part of every link, as with cc's defaults; a
    * host built with --as-needed may not have loaded libm. */
   void *m = dlopen("libm.so.6", RTLD_NOW | RTLD_GLOBAL);
@@ -37,6 +42,8 @@ reload_ctx *reload_open(const reload_options *opt) {
 void reload_close(reload_ctx *ctx) {
   if (!ctx)
     return;
+  reload__registry_remove(ctx);
+  reload__retire_close(ctx);
   for (reload__obj *o = ctx->pending, *nx; o; o = nx) {
     nx = o->next;
     reload__obj_free(o);
@@ -54,8 +61,19 @@ void reload_close(reload_ctx *ctx) {
     nx = a->next;
     reload__ar_free(a);
   }
+  for (reload__unit *u = ctx->units, *nx; u; u = nx) {
+    nx = u->next;
+    /* Versions no batch lists any more were dropped already; the others
+     * are freed with their batch above, so only the unit goes here. */
+    free(u->key);
+    free(u);
+  }
+  reload__symtab_free(&ctx->unitkeys);
+  reload__entries_free(ctx);
+  free(ctx->pend);
   if (ctx->mapped)
     reload__arena_unmap(&ctx->arena);
+  pthread_mutex_destroy(&ctx->lock);
   reload__symtab_free(&ctx->syms);
   reload__libs_close(ctx);
   free(ctx->fini);
@@ -64,7 +82,7 @@ void reload_close(reload_ctx *ctx) {
 
 /* Read a whole file into memory.  We copy rather than map: a compiler
  * rewriting the file in place would otherwise pull pages from under us. */
-static int slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
+int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return reload__err(ctx, RELOAD_EIO, path, "cannot open: %s",
@@ -152,7 +170,7 @@ int reload_add_file(reload_ctx *ctx, const char *path) {
   reload__clear_err(ctx);
   void *buf = NULL;
   size_t len = 0;
-  int r = slurp(ctx, path, &buf, &len);
+  int r = reload__slurp(ctx, path, &buf, &len);
   if (r)
     return r;
   return add(ctx, path, buf, len);
@@ -221,7 +239,7 @@ int reload_link(reload_ctx *ctx) {
   if (!ctx)
     return RELOAD_EINVAL;
   reload__clear_err(ctx);
-  return reload__link(ctx);
+  return reload__link_all(ctx);
 }
 
 void *reload_sym(reload_ctx *ctx, const char *name) {

@@ -206,7 +206,7 @@ int reload_describe(const char *path, reload_write_fn write, void *ud,
   if (!path || !write)
     return RELOAD_EINVAL;
   struct errbuf eb = {err, errlen};
-  reload_options opt = {0, 0, catch_err, &eb};
+  reload_options opt = {.log = catch_err, .log_ud = &eb};
   reload_ctx *ctx = reload_open(&opt);
   if (!ctx)
     return RELOAD_ENOMEM;

@@ -46,7 +46,7 @@ uint32_t reload__sym_shndx(const reload__obj *o, uint32_t i) {
 }
 
 /* Bytes a relocation writes; 0 for none, -1 for types we do not know. */
-static int rel_width(uint32_t type) {
+int reload__rel_width(uint32_t type) {
   switch (type) {
   case R_X86_64_NONE:
     return 0;
@@ -329,7 +329,7 @@ static int check_rela(reload_ctx *ctx, reload__obj *o, uint32_t i) {
       return BAD("relocation %llu in %s: symbol index %u out of range (%u "
                  "symbols)",
                  (unsigned long long)k, secname(o, i), sym, o->nsym);
-    int w = rel_width(type);
+    int w = reload__rel_width(type);
     if (w < 0)
       return reload__err(ctx, RELOAD_EUNSUP, o->name,
                          "relocation %llu in %s: unknown relocation type %u "

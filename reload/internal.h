@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
 #include "reload.h"
 
@@ -67,9 +68,53 @@ typedef struct reload__sec {
   uint8_t *wr;     /* write-view pointer once placed */
   uint64_t tlsoff; /* offset in the object's TLS block (SHF_TLS only) */
   uint32_t rela;   /* index of the SHT_RELA section that patches it, 0 none */
+  uint32_t oldsec; /* kept: the previous version's section, else 0 */
   uint8_t cls;     /* RELOAD__CLS_* */
   uint8_t discard; /* member of a COMDAT group that was already loaded */
+  uint8_t kept;    /* data section that keeps the previous version's memory */
 } reload__sec;
+
+/* Pages shared by versions: data kept across reloads, TLS images. */
+typedef struct reload__chunk {
+  size_t off, len;
+  uint32_t refs;
+} reload__chunk;
+
+/* A function of one version, and its stable entry. */
+typedef struct reload__fn {
+  uint32_t sym;     /* symbol index in the object */
+  uint32_t entry;   /* entry index */
+  uint64_t addr;    /* where this version's code is */
+  uint64_t size;
+  uint64_t prev;    /* the slot's value before this version swapped in */
+  uint8_t state;    /* RELOAD__FN_* */
+} reload__fn;
+
+enum { RELOAD__FN_ADDED = 1, RELOAD__FN_CHANGED, RELOAD__FN_SAME };
+
+/* A relocation written into a data section, with the value written: a
+ * later version compares against it to tell what the program changed. */
+typedef struct reload__drel {
+  uint32_t sec;
+  uint32_t width;
+  uint64_t off;
+  uint64_t val;
+} reload__drel;
+
+enum {
+  RELOAD__V_CURRENT = 0,
+  RELOAD__V_OLD = 1,      /* replaced, still mapped and runnable */
+  RELOAD__V_RETIRED = 2,  /* code pages inaccessible; faults are handled */
+  RELOAD__V_ROLLEDBACK = 3,
+  RELOAD__V_PENDING = 4,  /* linked, waiting for a safepoint */
+};
+
+typedef struct reload__unit reload__unit;
+
+/* Pages of the arena, by offset. */
+typedef struct reload__span {
+  size_t off, len;
+} reload__span;
 
 typedef struct reload__tlsmod reload__tlsmod;
 
@@ -104,8 +149,42 @@ typedef struct reload__obj {
   bool inited;       /* its initializers ran */
   struct reload__armember *member; /* the archive member it came from */
   struct reload__batch *batch;
-  struct reload__obj *next;
+  struct reload__obj *next;   /* in its batch */
+
+  /* Its own pages, and the GOT and stubs inside them. */
+  reload__span span[RELOAD__NCLS];
+  reload__chunk **chunks;     /* shared pages it holds a reference to */
+  uint32_t nchunks;
+  uint64_t gotaddr, pltaddr;  /* run-view addresses */
+  uint8_t *gotwr, *pltwr;
+  uint32_t ngot, nplt;
+  uint64_t *direct;           /* own functions' code addresses, or 0 */
+  reload__fn *fns;
+  uint32_t nfns;
+  reload__fn *gone;           /* entries this version removed (prev kept) */
+  uint32_t ngone;
+  reload_ctx *ctx;
+  reload__drel *drel;
+  uint32_t ndrel, capdrel;
+
+  /* Versions. */
+  reload__unit *unit;
+  unsigned version;
+  int state;                  /* RELOAD__V_* */
+  uint64_t retire_at;         /* ns, when state is OLD */
+  uint64_t stale_hits;
+  unsigned changed;           /* functions changed when it came in */
+  void *ticket;               /* libsigsegv registration while retired */
+  struct reload__obj *older;  /* previous version of the same unit */
 } reload__obj;
+
+struct reload__unit {
+  char *key;          /* the path the object was added as */
+  reload__obj *cur;   /* the version that runs */
+  reload__obj *newest;/* the newest mapped version (may be pending) */
+  unsigned versions;  /* versions made so far */
+  struct reload__unit *next;
+};
 
 /* Parse and validate an object held in [data, data+size). The buffer must
  * stay valid for the life of the object. On error the message is set. */
@@ -158,6 +237,7 @@ enum {
   RELOAD__SYM_HOST,      /* reload_define() */
   RELOAD__SYM_SHLIB,     /* found in a shared library */
   RELOAD__SYM_ABS,       /* linker-made, e.g. _GLOBAL_OFFSET_TABLE_ */
+  RELOAD__SYM_GONE,      /* removed by a newer version; address still valid */
 };
 
 typedef struct reload__gsym {
@@ -172,6 +252,7 @@ typedef struct reload__gsym {
   uint8_t type;      /* STT_* of the definition */
   uint8_t owned;     /* name is malloc'd */
   reload__obj *ref;  /* first object that referenced it (for messages) */
+  void *ud;          /* tables other than the symbol table use this */
 } reload__gsym;
 
 typedef struct reload__symtab {
@@ -209,23 +290,43 @@ void reload__libs_close(reload_ctx *ctx);
 
 /* ---- batches and the context (ctx.c, link.c) ------------------------- */
 
-/* The pages one reload_link() took for one class. */
-typedef struct reload__span {
-  size_t off, len;
-} reload__span;
-
+/* The objects one reload_link() or reload_update() linked together.
+ * They share one TLS module, as the objects of one .so would. */
 typedef struct reload__batch {
-  reload__span span[RELOAD__NCLS];
-  uint64_t got;       /* run-view address of the batch's GOT */
-  uint8_t *gotwr;     /* write-view pointer to it */
-  uint32_t ngot;
-  uint64_t plt;       /* run-view address of the far-call stubs */
-  uint8_t *pltwr;
-  uint32_t nplt;
-  reload__tlsmod *tls; /* the batch's TLS block: one module, like a .so */
-  reload__obj *objs;  /* objects linked by this batch */
+  reload__tlsmod *tls;
+  reload__chunk *tlsimg; /* the TLS module's image */
+  reload__obj *objs;
   struct reload__batch *next;
 } reload__batch;
+
+/* ---- stable entries (entry.c) ---------------------------------------- */
+
+typedef struct reload__entry {
+  char *name;
+  const char *unitkey; /* owner, for messages */
+  unsigned removed_in; /* version that removed it, 0 while it exists */
+} reload__entry;
+
+typedef struct reload__entblock {
+  uint64_t code;   /* run-view address of the code page */
+  uint8_t *codewr;
+  uint64_t *slots; /* run-view, read-write */
+} reload__entblock;
+
+typedef struct reload__entries {
+  reload__symtab keys; /* key -> index (in gsym.size) */
+  reload__entry *v;
+  uint32_t n, cap;
+  reload__entblock *blocks;
+  uint32_t nblocks;
+} reload__entries;
+
+int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
+                      uint32_t *out, bool *added);
+uint64_t reload__entry_addr(const reload_ctx *ctx, uint32_t idx);
+uint64_t *reload__entry_slot(const reload_ctx *ctx, uint32_t idx);
+uint64_t reload__entry_removed(const reload_ctx *ctx, uint32_t idx);
+void reload__entries_free(reload_ctx *ctx);
 
 struct reload_ctx {
   reload_options opt;
@@ -238,7 +339,15 @@ struct reload_ctx {
   reload__obj **pending_tail;
   reload__archive *archives;
   reload__batch *batches;
-  reload__obj *inited_last; /* init order bookkeeping */
+  reload__unit *units;
+  reload__symtab unitkeys;   /* path -> unit (in gsym.ud) */
+  struct reload__pend *pend; /* versions waiting for a safepoint */
+  size_t npend, cappend;
+  pthread_mutex_t lock;      /* versions, pending swaps, retirement */
+  uint64_t stale_seen;       /* stale hits already logged */
+  reload__entries ent;
+  reload_report report;
+  char *report_key;
   char **libpaths;
   size_t nlibpaths;
   void **libs;
@@ -257,10 +366,37 @@ void reload__log(reload_ctx *ctx, int level, const char *file,
 void reload__clear_err(reload_ctx *ctx);
 
 /* link.c */
-int reload__link(reload_ctx *ctx);
+int reload__link_all(reload_ctx *ctx);
 
-/* reloc_x86_64.c: apply one object's relocations. */
-int reload__relocate(reload_ctx *ctx, reload__obj *o);
+/* reloc_x86_64.c: apply one object's relocations.  `old` is the version
+ * it replaces, for data sections that keep their memory, or NULL. */
+int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old);
+int reload__rel_width(uint32_t type);
+const reload__drel *reload__drel_find(const reload__obj *o, uint32_t sec,
+                                      uint64_t off);
+
+/* swap.c: units and versions. */
+int reload__units_add(reload_ctx *ctx, reload__obj *objs);
+void reload__install(reload_ctx *ctx, reload__obj *objs);
+void reload__obj_unmap(reload_ctx *ctx, reload__obj *o);
+
+/* swap.c, retire.c, guard.c */
+int reload__registry_add(reload_ctx *ctx);
+void reload__registry_remove(reload_ctx *ctx);
+bool reload__registry_any(void);
+reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp);
+reload__unit *reload__unit_find(reload_ctx *ctx, const char *key);
+void reload__rollback(reload_ctx *ctx, reload__obj *o);
+void reload__unretire(reload_ctx *ctx, reload__obj *o);
+void reload__retire_locked(reload_ctx *ctx);
+void reload__retire_close(reload_ctx *ctx);
+int reload__faults_install(void);
+int reload__guard_fault(void *fault, int serious);
+int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
+
+/* functions.c: the function of a version at, or containing, an address. */
+const reload__fn *reload__fn_at(const reload__obj *o, uint64_t addr);
+const reload__fn *reload__fn_containing(const reload__obj *o, uint64_t addr);
 /* Which relocation types need a GOT slot, a stub, or TLS help. */
 enum {
   RELOAD__NEED_GOT = 1,

@@ -1,16 +1,24 @@
 /*
- * link.c - link the queued objects into the arena as one batch.
+ * link.c - link objects into the arena as one batch: either everything
+ * queued by reload_add_*() (reload_link), or a new version of one object
+ * (reload_update, see update.c).
  *
  * The order is that of a static linker, and nothing outside the batch is
  * touched until every check has passed:
  *   1. drop duplicate COMDAT groups, enter each object's globals;
  *   2. pull archive members that define what is still undefined;
  *   3. resolve the rest against host symbols and shared libraries;
- *   4. count GOT slots and far-call stubs, lay sections out by class;
- *   5. copy contents, fill the GOT and stubs, apply relocations;
+ *   4. decide which data keeps the previous version's memory (updates);
+ *      count GOT slots and far-call stubs, lay sections out by class;
+ *   5. give functions stable entries, copy contents, fill the GOT and
+ *      stubs, apply relocations;
  *   6. set page protections.
  * A failure at any step undoes the batch: its pages are given back, the
- * symbol table is restored, and the context is as it was.
+ * symbol table is restored, and the context is as it was.  Installing the
+ * functions in their entries (the swap) is left to the caller.
+ *
+ * Each object gets pages of its own for each class, so that one version's
+ * code can be retired without touching its neighbours'.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,29 +27,9 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "linker.h"
 
-/* Symbol-table entries that existed before the batch and that it changed. */
-struct undo {
-  uint32_t idx;
-  reload__gsym old;
-};
-
-struct link {
-  reload_ctx *ctx;
-  reload__batch *b;
-  reload__obj *objs, **tail;
-  uint32_t nsyms0;
-  struct undo *undo;
-  size_t nundo, capundo;
-  uint64_t size[RELOAD__NCLS];   /* bytes of each class, laid out */
-  uint64_t tlssize, tlsalign;    /* the batch's TLS block */
-  uint64_t commonoff;            /* COMMON symbols, in the data class */
-  uint64_t gotoff, pltoff;       /* GOT in rodata, stubs in text */
-  uint64_t tlsimgoff;            /* TLS image, in rodata */
-  int err;
-};
-
-static int save(struct link *L, reload__gsym *g) {
+static int save(reload__link *L, reload__gsym *g) {
   uint32_t idx = (uint32_t)(g - L->ctx->syms.v);
   if (idx >= L->nsyms0)
     return 0;
@@ -50,7 +38,7 @@ static int save(struct link *L, reload__gsym *g) {
       return 0;
   if (L->nundo == L->capundo) {
     size_t nc = L->capundo ? L->capundo * 2 : 64;
-    struct undo *u = realloc(L->undo, nc * sizeof *u);
+    struct reload__undo *u = realloc(L->undo, nc * sizeof *u);
     if (!u)
       return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
     L->undo = u;
@@ -64,7 +52,7 @@ static int save(struct link *L, reload__gsym *g) {
 
 /* ---- 1. COMDAT groups and symbols ------------------------------------ */
 
-static int comdat(struct link *L, reload__obj *o) {
+static int comdat(reload__link *L, reload__obj *o) {
   for (uint32_t i = 1; i < o->nsec; i++) {
     const Elf64_Shdr *s = &o->sh[i];
     if (s->sh_type != SHT_GROUP)
@@ -94,6 +82,13 @@ static int comdat(struct link *L, reload__obj *o) {
       continue;
     }
     free(key);
+    /* A new version of the object that owns the group keeps it. */
+    if (L->unit && g->obj && g->obj->unit == L->unit) {
+      if (save(L, g))
+        return RELOAD_ENOMEM;
+      g->obj = o;
+      continue;
+    }
     for (uint64_t k = 1; k < s->sh_size / 4; k++)
       o->secs[w[k]].discard = 1;
   }
@@ -105,7 +100,7 @@ static const char *kindname(const reload__gsym *g) {
                                                              : "a library";
 }
 
-static int define(struct link *L, reload__obj *o, uint32_t i) {
+static int define(reload__link *L, reload__obj *o, uint32_t i) {
   const Elf64_Sym *s = &o->sym[i];
   uint8_t bind = ELF64_ST_BIND(s->st_info);
   const char *name = o->str + s->st_name;
@@ -114,6 +109,12 @@ static int define(struct link *L, reload__obj *o, uint32_t i) {
   uint32_t sec = reload__sym_shndx(o, i);
   bool undef = sec == SHN_UNDEF ||
                (sec < o->nsec && sec != SHN_ABS && o->secs[sec].discard);
+  if (!undef && ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
+    return reload__err(L->ctx, RELOAD_EUNSUP, o->name,
+                       "symbol '%s' is an IFUNC, which reload does not "
+                       "support; select the implementation at run time "
+                       "with a function pointer instead",
+                       name);
   bool added;
   reload__gsym *g = reload__sym_get(&L->ctx->syms, name, &added);
   if (!g)
@@ -136,11 +137,14 @@ static int define(struct link *L, reload__obj *o, uint32_t i) {
                  : bind == STB_WEAK ? RELOAD__SYM_WEAK
                                     : RELOAD__SYM_DEF;
   bool take = added;
-  if (!added) {
+  if (!added && L->unit && g->obj && g->obj->unit == L->unit) {
+    take = true; /* the new version replaces the old one's definition */
+  } else if (!added) {
     switch (g->kind) {
     case RELOAD__SYM_UNDEF:
     case RELOAD__SYM_WEAKUNDEF:
     case RELOAD__SYM_SHLIB:
+    case RELOAD__SYM_GONE:
       take = true;
       break;
     case RELOAD__SYM_DEF:
@@ -179,6 +183,8 @@ static int define(struct link *L, reload__obj *o, uint32_t i) {
   if (r)
     return r;
   reload__obj *ref = g->ref;
+  uint64_t oldaddr = g->addr;
+  uint8_t oldtype = g->type;
   memset(&g->addr, 0, sizeof *g - offsetof(reload__gsym, addr));
   g->ref = ref;
   g->kind = kind;
@@ -187,10 +193,13 @@ static int define(struct link *L, reload__obj *o, uint32_t i) {
   g->type = ELF64_ST_TYPE(s->st_info);
   g->size = s->st_size;
   g->align = kind == RELOAD__SYM_COMMON ? s->st_value : 0;
+  /* A function keeps its entry's address across versions. */
+  if (L->old && oldtype == STT_FUNC)
+    g->addr = oldaddr;
   return 0;
 }
 
-static int enter(struct link *L, reload__obj *o) {
+static int enter(reload__link *L, reload__obj *o) {
   int r = comdat(L, o);
   if (r)
     return r;
@@ -205,9 +214,27 @@ static int enter(struct link *L, reload__obj *o) {
   return 0;
 }
 
+/* What earlier versions defined and the new one does not: its functions'
+ * entries will lead to the "removed" stub; its variables stay where they
+ * are for whoever still points at them. */
+static int orphan(reload__link *L) {
+  reload__symtab *t = &L->ctx->syms;
+  for (uint32_t i = 0; i < t->n; i++) {
+    reload__gsym *g = &t->v[i];
+    if (!g->obj || g->obj->unit != L->unit || g->kind == RELOAD__SYM_ABS)
+      continue;
+    int r = save(L, g);
+    if (r)
+      return r;
+    g->kind = RELOAD__SYM_GONE;
+    g->obj = NULL;
+  }
+  return 0;
+}
+
 /* ---- 2. archives ----------------------------------------------------- */
 
-static int pull(struct link *L, reload__archive *ar, uint32_t m) {
+static int pull(reload__link *L, reload__archive *ar, uint32_t m) {
   reload_ctx *ctx = L->ctx;
   reload__armember *mem = &ar->members[m];
   reload__obj *o = calloc(1, sizeof *o);
@@ -245,7 +272,7 @@ static int pull(struct link *L, reload__archive *ar, uint32_t m) {
   return 0;
 }
 
-static int pull_archives(struct link *L) {
+static int pull_archives(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   /* Treat all archives as one group, as ld does with --start-group:
    * repeat until no member is pulled. */
@@ -292,8 +319,7 @@ static int my_pthread_atfork(void (*prepare)(void), void (*parent)(void),
   return __register_atfork(prepare, parent, child, &dso_handle);
 }
 
-static void *builtin(reload_ctx *ctx, const char *name) {
-  (void)ctx;
+static void *builtin(const char *name) {
   if (name[0] == '_') {
     if (strcmp(name, "__tls_get_addr") == 0)
       return (void *)(uintptr_t)reload__tls_get_addr;
@@ -309,7 +335,7 @@ static void *builtin(reload_ctx *ctx, const char *name) {
   return NULL;
 }
 
-static int resolve(struct link *L) {
+static int resolve(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   reload__symtab *t = &ctx->syms;
   int err = 0;
@@ -320,10 +346,10 @@ static int resolve(struct link *L) {
     if (strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0) {
       if (save(L, g))
         return RELOAD_ENOMEM;
-      g->kind = RELOAD__SYM_ABS; /* its value is each batch's GOT */
+      g->kind = RELOAD__SYM_ABS; /* its value is each object's GOT */
       continue;
     }
-    void *a = builtin(ctx, g->name);
+    void *a = builtin(g->name);
     if (!a)
       a = reload__lib_sym(ctx, g->name);
     if (a) {
@@ -369,9 +395,8 @@ static bool external(const reload__gsym *g) {
          g->kind == RELOAD__SYM_WEAKUNDEF;
 }
 
-/* The table entry behind global symbol i of o, or NULL for locals. */
-static reload__gsym *global(reload_ctx *ctx, const reload__obj *o,
-                            uint32_t i) {
+reload__gsym *reload__global(reload_ctx *ctx, const reload__obj *o,
+                             uint32_t i) {
   if (i < o->firstglobal || !o->sym[i].st_name)
     return NULL;
   return reload__sym_find(&ctx->syms, o->str + o->sym[i].st_name);
@@ -384,11 +409,11 @@ static int32_t *slots(reload_ctx *ctx, int32_t **v, uint32_t n) {
 }
 
 /* Count GOT slots and stubs, refuse unsupported relocations early. */
-static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
-                uint32_t *nplt) {
+static int scan(reload__link *L, reload__obj *o) {
   reload_ctx *ctx = L->ctx;
   int err = 0;
   uint64_t reported = 0;
+  uint32_t ngot = 0, nplt = 0;
   for (uint32_t t = 1; t < o->nsec; t++) {
     reload__sec *sec = &o->secs[t];
     if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
@@ -405,16 +430,15 @@ static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
       if (need & RELOAD__UNSUPPORTED) {
         /* One message per type and object: the remedy is the same. */
         uint64_t bit = 1ull << (type & 63);
-        if (reported & bit) {
-          err = RELOAD_EUNSUP;
+        err = RELOAD_EUNSUP;
+        if (reported & bit)
           continue;
-        }
         reported |= bit;
-        err = reload__err(ctx, RELOAD_EUNSUP, o->name,
-                          "relocation %llu (%s) at %s+%#llx against '%s': %s",
-                          (unsigned long long)k, reload__rel_name(type),
-                          sec->name, (unsigned long long)r[k].r_offset,
-                          reload__sym_name(o, sym), reload__rel_why(type));
+        reload__err(ctx, RELOAD_EUNSUP, o->name,
+                    "relocation %llu (%s) at %s+%#llx against '%s': %s",
+                    (unsigned long long)k, reload__rel_name(type), sec->name,
+                    (unsigned long long)r[k].r_offset,
+                    reload__sym_name(o, sym), reload__rel_why(type));
         continue;
       }
       if (need & RELOAD__ABS32)
@@ -423,17 +447,17 @@ static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
         if (!slots(ctx, &o->got, o->nsym))
           return RELOAD_ENOMEM;
         if (!o->got[sym])
-          o->got[sym] = (int32_t)++*ngot;
+          o->got[sym] = (int32_t)++ngot;
       }
       if (need & RELOAD__NEED_PLT) {
-        reload__gsym *g = global(ctx, o, sym);
+        reload__gsym *g = reload__global(ctx, o, sym);
         if (g && external(g)) {
           if (!slots(ctx, &o->plt, o->nsym) || !slots(ctx, &o->got, o->nsym))
             return RELOAD_ENOMEM;
           if (!o->plt[sym]) {
-            o->plt[sym] = (int32_t)++*nplt;
+            o->plt[sym] = (int32_t)++nplt;
             if (!o->got[sym])
-              o->got[sym] = (int32_t)++*ngot;
+              o->got[sym] = (int32_t)++ngot;
           }
         }
       }
@@ -441,30 +465,48 @@ static int scan(struct link *L, reload__obj *o, uint32_t *ngot,
         if (!slots(ctx, &o->tlsgd, o->nsym))
           return RELOAD_ENOMEM;
         if (!o->tlsgd[sym]) {
-          o->tlsgd[sym] = (int32_t)*ngot + 1;
-          *ngot += 2;
+          o->tlsgd[sym] = (int32_t)ngot + 1;
+          ngot += 2;
         }
       }
-      if (need & RELOAD__NEED_TLSLD) {
-        if (!o->tlsld) {
-          o->tlsld = (int32_t)*ngot + 1;
-          *ngot += 2;
-        }
+      if ((need & RELOAD__NEED_TLSLD) && !o->tlsld) {
+        o->tlsld = (int32_t)ngot + 1;
+        ngot += 2;
       }
     }
   }
+  o->ngot = ngot;
+  o->nplt = nplt;
   return err;
 }
 
-static int layout(struct link *L) {
-  reload_ctx *ctx = L->ctx;
-  reload__batch *b = L->b;
-  uint32_t ngot = 0, nplt = 0;
+/* COMMON symbols this object won: placed in its data, or, for a new
+ * version, at the old address when the old version had one the same size. */
+static void commons(reload__link *L, reload__obj *o, uint64_t *cursor) {
+  for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
+    if (reload__sym_shndx(o, i) != SHN_COMMON)
+      continue;
+    reload__gsym *g = reload__global(L->ctx, o, i);
+    if (!g || g->obj != o || g->idx != i)
+      continue;
+    uint64_t keep = L->old ? reload__state_common(L, o, i, g) : 0;
+    if (keep) {
+      g->addr = keep;
+      g->align = 0; /* marks it placed, not an offset */
+      continue;
+    }
+    g->addr = place(cursor, g->size, g->align);
+    g->align = 1; /* an offset in the object's data, fixed up in assign() */
+  }
+}
+
+static int layout(reload__link *L) {
   int err = 0;
   for (reload__obj *o = L->objs; o; o = o->next) {
+    uint64_t size[RELOAD__NCLS] = {0};
     for (uint32_t i = 1; i < o->nsec; i++) {
       reload__sec *s = &o->secs[i];
-      if (s->cls == RELOAD__CLS_NONE || s->discard)
+      if (s->cls == RELOAD__CLS_NONE || s->discard || s->kept)
         continue;
       const Elf64_Shdr *sh = &o->sh[i];
       if (s->cls == RELOAD__CLS_TLS) {
@@ -472,40 +514,24 @@ static int layout(struct link *L) {
         if (sh->sh_addralign > L->tlsalign)
           L->tlsalign = sh->sh_addralign;
       } else {
-        s->addr = place(&L->size[s->cls], sh->sh_size, sh->sh_addralign);
+        s->addr = place(&size[s->cls], sh->sh_size, sh->sh_addralign);
       }
     }
-    int r = scan(L, o, &ngot, &nplt);
+    int r = scan(L, o);
     if (r == RELOAD_ENOMEM)
       return r;
     if (r)
       err = r;
+    commons(L, o, &size[RELOAD__CLS_DATA]);
+    o->gotaddr = place(&size[RELOAD__CLS_RODATA], (uint64_t)o->ngot * 8, 8);
+    o->pltaddr = place(&size[RELOAD__CLS_TEXT], (uint64_t)o->nplt * 8, 16);
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+      o->span[c].len = size[c];
   }
-  if (err)
-    return err;
-  /* COMMON symbols that this batch defines go at the end of its data. */
-  reload__symtab *t = &ctx->syms;
-  L->commonoff = L->size[RELOAD__CLS_DATA];
-  for (uint32_t i = L->nsyms0; i < t->n; i++) {
-    reload__gsym *g = &t->v[i];
-    if (g->kind == RELOAD__SYM_COMMON)
-      g->addr = place(&L->size[RELOAD__CLS_DATA], g->size, g->align);
-  }
-  for (size_t u = 0; u < L->nundo; u++) {
-    reload__gsym *g = &t->v[L->undo[u].idx];
-    if (g->kind == RELOAD__SYM_COMMON && g->obj && g->obj->batch == b)
-      g->addr = place(&L->size[RELOAD__CLS_DATA], g->size, g->align);
-  }
-  L->gotoff = place(&L->size[RELOAD__CLS_RODATA], (uint64_t)ngot * 8, 8);
-  L->tlsimgoff = place(&L->size[RELOAD__CLS_RODATA], L->tlssize,
-                       L->tlsalign ? L->tlsalign : 1);
-  L->pltoff = place(&L->size[RELOAD__CLS_TEXT], (uint64_t)nplt * 8, 16);
-  b->ngot = ngot;
-  b->nplt = nplt;
-  return 0;
+  return err;
 }
 
-static int map_arena(struct link *L) {
+static int map_arena(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   if (ctx->mapped)
     return 0;
@@ -520,78 +546,157 @@ static int map_arena(struct link *L) {
   return 0;
 }
 
-static int take(struct link *L) {
+static int full(reload_ctx *ctx, uint64_t want) {
+  return reload__err(ctx, RELOAD_EARENA, NULL,
+                     "the arena is full (%zu MiB reserved, %zu MiB in use, "
+                     "%llu bytes more wanted); give a larger arena size",
+                     ctx->arena.size >> 20, ctx->arena.committed >> 20,
+                     (unsigned long long)want);
+}
+
+reload__chunk *reload__chunk_new(reload_ctx *ctx, uint64_t len) {
+  reload__chunk *c = calloc(1, sizeof *c);
+  if (!c) {
+    reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    return NULL;
+  }
+  int64_t off = reload__arena_take(&ctx->arena, len);
+  if (off < 0) {
+    free(c);
+    full(ctx, len);
+    return NULL;
+  }
+  c->off = (size_t)off;
+  c->len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
+  c->refs = 0;
+  return c;
+}
+
+int reload__chunk_ref(reload_ctx *ctx, reload__obj *o, reload__chunk *c) {
+  for (uint32_t i = 0; i < o->nchunks; i++)
+    if (o->chunks[i] == c)
+      return 0;
+  reload__chunk **v = realloc(o->chunks, (o->nchunks + 1) * sizeof *v);
+  if (!v)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  o->chunks = v;
+  v[o->nchunks++] = c;
+  c->refs++;
+  return 0;
+}
+
+/* Drop an object's pages: its own, and its references to shared ones. */
+void reload__obj_unmap(reload_ctx *ctx, reload__obj *o) {
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_RODATA; c++)
+    if (o->span[c].len)
+      reload__arena_give(&ctx->arena, o->span[c].off, o->span[c].len);
+  memset(o->span, 0, sizeof o->span);
+  for (uint32_t i = 0; i < o->nchunks; i++) {
+    reload__chunk *c = o->chunks[i];
+    if (--c->refs == 0) {
+      reload__arena_give(&ctx->arena, c->off, c->len);
+      free(c);
+    }
+  }
+  free(o->chunks);
+  o->chunks = NULL;
+  o->nchunks = 0;
+}
+
+static int take(reload__link *L) {
   reload_ctx *ctx = L->ctx;
-  reload__batch *b = L->b;
-  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
-    if (!L->size[c])
-      continue;
-    int64_t off = reload__arena_take(&ctx->arena, L->size[c]);
-    if (off < 0)
-      return reload__err(ctx, RELOAD_EARENA, NULL,
-                         "the arena is full (%zu MiB reserved, %zu committed, "
-                         "%llu more wanted); pass a larger arena size",
-                         ctx->arena.size >> 20, ctx->arena.committed >> 20,
-                         (unsigned long long)L->size[c]);
-    b->span[c].off = (size_t)off;
-    b->span[c].len = RELOAD__ALIGN_UP(L->size[c], RELOAD__PAGE);
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_RODATA; c++) {
+      if (!o->span[c].len)
+        continue;
+      uint64_t len = o->span[c].len;
+      int64_t off = reload__arena_take(&ctx->arena, len);
+      if (off < 0) {
+        o->span[c].len = 0;
+        return full(ctx, len);
+      }
+      o->span[c].off = (size_t)off;
+      o->span[c].len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
+    }
+    if (o->span[RELOAD__CLS_DATA].len) {
+      reload__chunk *c = reload__chunk_new(ctx, o->span[RELOAD__CLS_DATA].len);
+      if (!c)
+        return RELOAD_EARENA;
+      if (reload__chunk_ref(ctx, o, c)) {
+        reload__arena_give(&ctx->arena, c->off, c->len);
+        free(c);
+        return RELOAD_ENOMEM;
+      }
+      o->span[RELOAD__CLS_DATA].off = c->off;
+      o->span[RELOAD__CLS_DATA].len = c->len;
+    }
+  }
+  if (L->tlssize) {
+    reload__chunk *c = reload__chunk_new(ctx, L->tlssize);
+    if (!c)
+      return RELOAD_EARENA;
+    L->b->tlsimg = c;
+    for (reload__obj *o = L->objs; o; o = o->next)
+      if (reload__chunk_ref(ctx, o, c))
+        return RELOAD_ENOMEM;
   }
   return 0;
 }
 
-static uint64_t run_at(reload_ctx *ctx, reload__batch *b, int cls,
-                       uint64_t off) {
-  return (uint64_t)(uintptr_t)ctx->arena.run + b->span[cls].off + off;
-}
-
-static uint8_t *wr_at(reload_ctx *ctx, reload__batch *b, int cls,
-                      uint64_t off) {
-  return ctx->arena.wr + b->span[cls].off + off;
+static uint64_t run_at(reload_ctx *ctx, size_t off) {
+  return (uint64_t)(uintptr_t)ctx->arena.run + off;
 }
 
 /* Give every section and symbol its final address. */
-static int assign(struct link *L) {
+static int assign(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   reload__batch *b = L->b;
-  uint64_t tlsimg = run_at(ctx, b, RELOAD__CLS_RODATA, L->tlsimgoff);
-  uint8_t *tlswr = wr_at(ctx, b, RELOAD__CLS_RODATA, L->tlsimgoff);
-  b->got = run_at(ctx, b, RELOAD__CLS_RODATA, L->gotoff);
-  b->gotwr = wr_at(ctx, b, RELOAD__CLS_RODATA, L->gotoff);
-  b->plt = run_at(ctx, b, RELOAD__CLS_TEXT, L->pltoff);
-  b->pltwr = wr_at(ctx, b, RELOAD__CLS_TEXT, L->pltoff);
+  uint64_t tlsimg = 0;
+  uint8_t *tlswr = NULL;
   if (L->tlssize) {
     int r = reload__tls_new(ctx, &b->tls);
     if (r)
       return r;
+    tlsimg = run_at(ctx, b->tlsimg->off);
+    tlswr = ctx->arena.wr + b->tlsimg->off;
     b->tls->image = (const uint8_t *)(uintptr_t)tlsimg;
     b->tls->size = L->tlssize;
     b->tls->align = L->tlsalign;
   }
   for (reload__obj *o = L->objs; o; o = o->next) {
+    size_t *off = &o->span[0].off;
+    (void)off;
     for (uint32_t i = 1; i < o->nsec; i++) {
       reload__sec *s = &o->secs[i];
       if (s->cls == RELOAD__CLS_NONE || s->discard)
         continue;
+      ctx->stats.sections++;
+      if (s->kept)
+        continue; /* addr and wr were set by the state match */
       if (s->cls == RELOAD__CLS_TLS) {
         /* Relocations patch the image; symbols are offsets in the block. */
         s->wr = tlswr + s->tlsoff;
         s->addr = tlsimg + s->tlsoff;
       } else {
-        s->wr = wr_at(ctx, b, s->cls, s->addr);
-        s->addr = run_at(ctx, b, s->cls, s->addr);
+        size_t at = o->span[s->cls].off + (size_t)s->addr;
+        s->wr = ctx->arena.wr + at;
+        s->addr = run_at(ctx, at);
       }
-      ctx->stats.sections++;
     }
-  }
-  reload__symtab *t = &ctx->syms;
-  uint64_t data = run_at(ctx, b, RELOAD__CLS_DATA, 0);
-  for (uint32_t i = L->nsyms0; i < t->n; i++)
-    if (t->v[i].kind == RELOAD__SYM_COMMON)
-      t->v[i].addr += data;
-  for (size_t u = 0; u < L->nundo; u++) {
-    reload__gsym *g = &t->v[L->undo[u].idx];
-    if (g->kind == RELOAD__SYM_COMMON && g->obj && g->obj->batch == b)
-      g->addr += data;
+    o->gotwr = ctx->arena.wr + o->span[RELOAD__CLS_RODATA].off + o->gotaddr;
+    o->gotaddr = run_at(ctx, o->span[RELOAD__CLS_RODATA].off + o->gotaddr);
+    o->pltwr = ctx->arena.wr + o->span[RELOAD__CLS_TEXT].off + o->pltaddr;
+    o->pltaddr = run_at(ctx, o->span[RELOAD__CLS_TEXT].off + o->pltaddr);
+    /* COMMON symbols placed in this object's data. */
+    for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
+      if (reload__sym_shndx(o, i) != SHN_COMMON)
+        continue;
+      reload__gsym *g = reload__global(ctx, o, i);
+      if (g && g->obj == o && g->idx == i && g->align == 1) {
+        g->addr = run_at(ctx, o->span[RELOAD__CLS_DATA].off + g->addr);
+        g->align = 0;
+      }
+    }
   }
   /* Definitions first, so that references can read them. */
   for (reload__obj *o = L->objs; o; o = o->next) {
@@ -613,20 +718,25 @@ static int assign(struct link *L) {
       else
         v = o->secs[sec].addr + y->st_value;
       o->symval[i] = v;
-      if (i >= o->firstglobal) {
-        reload__gsym *g = global(ctx, o, i);
-        if (g && g->obj == o && g->idx == i)
-          g->addr = v;
-      }
+    }
+    int r = reload__entries_assign(L, o);
+    if (r)
+      return r;
+    for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
+      reload__gsym *g = reload__global(ctx, o, i);
+      if (g && g->obj == o && g->idx == i &&
+          reload__sym_shndx(o, i) != SHN_COMMON)
+        g->addr = o->symval[i];
     }
   }
   for (reload__obj *o = L->objs; o; o = o->next) {
     for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
-      reload__gsym *g = global(ctx, o, i);
+      reload__gsym *g = reload__global(ctx, o, i);
       if (!g)
         continue;
-      if (g->kind == RELOAD__SYM_ABS && strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0)
-        o->symval[i] = b->got;
+      if (g->kind == RELOAD__SYM_ABS &&
+          strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0)
+        o->symval[i] = o->gotaddr;
       else
         o->symval[i] = g->addr;
     }
@@ -636,14 +746,13 @@ static int assign(struct link *L) {
 
 /* ---- 5. contents, GOT, stubs, relocations ---------------------------- */
 
-static int fill(struct link *L) {
+static int fill(reload__link *L) {
   reload_ctx *ctx = L->ctx;
-  reload__batch *b = L->b;
-  uint64_t *gotw = (uint64_t *)(void *)b->gotwr;
   for (reload__obj *o = L->objs; o; o = o->next) {
+    uint64_t *gotw = (uint64_t *)(void *)o->gotwr;
     for (uint32_t i = 1; i < o->nsec; i++) {
       reload__sec *s = &o->secs[i];
-      if (s->cls == RELOAD__CLS_NONE || s->discard ||
+      if (s->cls == RELOAD__CLS_NONE || s->discard || s->kept ||
           o->sh[i].sh_type == SHT_NOBITS)
         continue;
       memcpy(s->wr, o->data + o->sh[i].sh_offset, o->sh[i].sh_size);
@@ -655,10 +764,10 @@ static int fill(struct link *L) {
       }
       if (o->plt && o->plt[i]) {
         /* jmp *slot(%rip); int3; int3 */
-        uint8_t *st = b->pltwr + (uint64_t)(o->plt[i] - 1) * 8;
-        uint64_t at = b->plt + (uint64_t)(o->plt[i] - 1) * 8;
-        int32_t rel = (int32_t)(b->got + (uint64_t)(o->got[i] - 1) * 8 -
-                                (at + 6));
+        uint8_t *st = o->pltwr + (uint64_t)(o->plt[i] - 1) * 8;
+        uint64_t at = o->pltaddr + (uint64_t)(o->plt[i] - 1) * 8;
+        int32_t rel =
+            (int32_t)(o->gotaddr + (uint64_t)(o->got[i] - 1) * 8 - (at + 6));
         st[0] = 0xff;
         st[1] = 0x25;
         memcpy(st + 2, &rel, 4);
@@ -666,8 +775,8 @@ static int fill(struct link *L) {
         ctx->stats.plt_stubs++;
       }
       if (o->tlsgd && o->tlsgd[i]) {
-        reload__gsym *g = global(ctx, o, i);
-        reload__tlsmod *m = g && g->obj ? g->obj->batch->tls : b->tls;
+        reload__gsym *g = reload__global(ctx, o, i);
+        reload__tlsmod *m = g && g->obj ? g->obj->batch->tls : L->b->tls;
         if (!m)
           return reload__err(ctx, RELOAD_EBADELF, o->name,
                              "'%s' is used as thread-local but no "
@@ -678,115 +787,156 @@ static int fill(struct link *L) {
       }
     }
     if (o->tlsld) {
-      if (!b->tls)
+      if (!L->b->tls)
         return reload__err(ctx, RELOAD_EBADELF, o->name,
                            "local-dynamic TLS access without thread-local "
                            "sections");
-      gotw[o->tlsld - 1] = (uint64_t)(uintptr_t)b->tls;
+      gotw[o->tlsld - 1] = (uint64_t)(uintptr_t)L->b->tls;
       gotw[o->tlsld] = 0;
     }
   }
   return 0;
 }
 
-static int protect(struct link *L) {
+static int protect(reload__link *L) {
   static const int prot[RELOAD__NCLS] = {
       [RELOAD__CLS_TEXT] = PROT_READ | PROT_EXEC,
       [RELOAD__CLS_RODATA] = PROT_READ,
       [RELOAD__CLS_DATA] = PROT_READ | PROT_WRITE,
   };
   reload_ctx *ctx = L->ctx;
-  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
-    reload__span *s = &L->b->span[c];
-    if (s->len && reload__arena_protect(&ctx->arena, s->off, s->len, prot[c]))
-      return reload__err(ctx, RELOAD_EARENA, NULL,
-                         "cannot set the protection of arena pages");
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+      reload__span *s = &o->span[c];
+      if (s->len && reload__arena_protect(&ctx->arena, s->off, s->len, prot[c]))
+        return reload__err(ctx, RELOAD_EARENA, NULL,
+                           "cannot set the protection of arena pages");
+    }
   }
+  if (L->b->tlsimg &&
+      reload__arena_protect(&ctx->arena, L->b->tlsimg->off, L->b->tlsimg->len,
+                            PROT_READ))
+    return reload__err(ctx, RELOAD_EARENA, NULL,
+                       "cannot set the protection of arena pages");
   return 0;
 }
 
 /* ---- the whole ------------------------------------------------------- */
 
-static void undo(struct link *L) {
+void reload__link_undo(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   for (size_t i = L->nundo; i-- > 0;)
     ctx->syms.v[L->undo[i].idx] = L->undo[i].old;
   reload__symtab_truncate(&ctx->syms, L->nsyms0);
-  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
-    if (L->b->span[c].len)
-      reload__arena_give(&ctx->arena, L->b->span[c].off, L->b->span[c].len);
-  for (reload__obj *o = L->objs; o; o = o->next)
+  for (reload__obj *o = L->objs; o; o = o->next) {
     if (o->member)
       o->member->loaded = false;
+    reload__obj_unmap(ctx, o);
+  }
   for (reload__obj *o = L->objs, *nx; o; o = nx) {
     nx = o->next;
     reload__obj_free(o);
   }
   reload__tls_free(L->b->tls);
   free(L->b);
+  free(L->undo);
+  L->b = NULL;
+  L->objs = NULL;
+  L->undo = NULL;
 }
 
-int reload__link(reload_ctx *ctx) {
-  uint64_t t0 = reload__now_ns();
-  struct link L;
-  memset(&L, 0, sizeof L);
-  L.ctx = ctx;
-  L.tail = &L.objs;
-  L.nsyms0 = ctx->syms.n;
-  L.b = calloc(1, sizeof *L.b);
-  if (!L.b)
+int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
+                       reload__obj *old) {
+  memset(L, 0, sizeof *L);
+  L->ctx = ctx;
+  L->tail = &L->objs;
+  L->nsyms0 = ctx->syms.n;
+  L->old = old;
+  L->unit = old ? old->unit : NULL;
+  L->b = calloc(1, sizeof *L->b);
+  if (!L->b) {
+    for (reload__obj *o = objs, *nx; o; o = nx) {
+      nx = o->next;
+      reload__obj_free(o);
+    }
     return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
-  reload__obj *pend = ctx->pending;
-  ctx->pending = NULL;
-  ctx->pending_tail = &ctx->pending;
+  }
   int r = 0;
-  for (reload__obj *o = pend, *nx; o; o = nx) {
+  for (reload__obj *o = objs, *nx; o; o = nx) {
     nx = o->next;
     if (!r) {
-      r = enter(&L, o);
+      r = enter(L, o);
       if (r)
         reload__obj_free(o);
     } else {
       reload__obj_free(o);
     }
   }
+  if (!r && old)
+    r = orphan(L);
   if (!r)
-    r = pull_archives(&L);
+    r = pull_archives(L);
   if (!r)
-    r = resolve(&L);
+    r = resolve(L);
   if (!r)
-    r = layout(&L);
+    r = map_arena(L);
+  if (!r && old)
+    r = reload__state_match(L);
   if (!r)
-    r = map_arena(&L);
+    r = layout(L);
   if (!r)
-    r = take(&L);
+    r = take(L);
   if (!r)
-    r = assign(&L);
+    r = assign(L);
   if (!r)
-    r = fill(&L);
+    r = fill(L);
   if (!r) {
     uint64_t t1 = reload__now_ns();
-    for (reload__obj *o = L.objs; o; o = o->next) {
-      int e = reload__relocate(ctx, o);
+    for (reload__obj *o = L->objs; o; o = o->next) {
+      int e = reload__relocate(ctx, o, old);
       if (e && !r)
         r = e;
     }
     ctx->stats.reloc_ns += reload__now_ns() - t1;
   }
+  if (!r && old)
+    r = reload__state_carry(L);
   if (!r)
-    r = protect(&L);
-  if (r) {
-    undo(&L);
-    free(L.undo);
-    ctx->stats.link_ns += reload__now_ns() - t0;
-    return r;
+    r = protect(L);
+  if (r)
+    reload__link_undo(L);
+  return r;
+}
+
+/* Make the batch part of the context. */
+void reload__link_commit(reload__link *L) {
+  reload_ctx *ctx = L->ctx;
+  L->b->objs = L->objs;
+  L->b->next = ctx->batches;
+  ctx->batches = L->b;
+  for (reload__obj *o = L->objs; o; o = o->next)
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+      ctx->stats.arena_bytes += o->span[c].len;
+  free(L->undo);
+  L->undo = NULL;
+}
+
+int reload__link_all(reload_ctx *ctx) {
+  uint64_t t0 = reload__now_ns();
+  reload__link L;
+  reload__obj *pend = ctx->pending;
+  ctx->pending = NULL;
+  ctx->pending_tail = &ctx->pending;
+  int r = reload__link_begin(ctx, &L, pend, NULL);
+  if (!r) {
+    r = reload__units_add(ctx, L.objs);
+    if (r)
+      reload__link_undo(&L);
   }
-  L.b->objs = L.objs;
-  L.b->next = ctx->batches;
-  ctx->batches = L.b;
-  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
-    ctx->stats.arena_bytes += L.b->span[c].len;
-  free(L.undo);
+  if (!r) {
+    reload__link_commit(&L);
+    reload__install(ctx, L.objs);
+  }
   ctx->stats.link_ns += reload__now_ns() - t0;
-  return 0;
+  return r;
 }

@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -166,9 +167,121 @@ static uint64_t sym_size(reload_ctx *ctx, const reload__obj *o, uint32_t i) {
   return g ? g->size : 0;
 }
 
-int reload__relocate(reload_ctx *ctx, reload__obj *o) {
-  reload__batch *b = o->batch;
-  const uint64_t got = b->got;
+/* True when the relocation at `code` is the operand of a call or jump:
+ * E8 call, E9 jmp, 0F 8x jcc.  (A RIP-relative memory operand is preceded
+ * by a ModRM byte, which is never one of those.) */
+static bool branch(uint32_t type, uint64_t off, const uint8_t *code) {
+  if (type == R_X86_64_PLT32)
+    return true;
+  if (type != R_X86_64_PC32 || off < 1)
+    return false;
+  if (code[-1] == 0xe8 || code[-1] == 0xe9)
+    return true;
+  return off >= 2 && code[-2] == 0x0f && (code[-1] & 0xf0) == 0x80;
+}
+
+/*
+ * The S to use for a reference to a function of this version.  A call or
+ * jump inside the version goes straight to the code; anything that takes
+ * the address (lea, GOT, pointers in data, init arrays) gets the stable
+ * entry, so it reaches the newest version after a reload.  Assemblers
+ * often turn references to static functions into "section + offset"; for
+ * those the offset says which function: A for absolute types, A+4 for a
+ * RIP-relative lea.
+ */
+static uint64_t target(reload_ctx *ctx, const reload__obj *o,
+                       const reload__sec *site, uint32_t sym, uint32_t type,
+                       int64_t A, const uint8_t *code, uint64_t off,
+                       uint64_t S) {
+  if (o->direct[sym])
+    return branch(type, off, code) ? o->direct[sym] : S;
+  if (ELF64_ST_TYPE(o->sym[sym].st_info) != STT_SECTION)
+    return S;
+  uint32_t sec = reload__sym_shndx(o, sym);
+  if (sec >= o->nsec || o->secs[sec].cls != RELOAD__CLS_TEXT)
+    return S;
+  uint64_t foff;
+  if (type == R_X86_64_PC32 || type == R_X86_64_PLT32) {
+    if (site->cls != RELOAD__CLS_TEXT || branch(type, off, code))
+      return S;
+    foff = (uint64_t)A + 4;
+  } else if (type == R_X86_64_64 || type == R_X86_64_32 ||
+             type == R_X86_64_32S) {
+    foff = (uint64_t)A;
+  } else {
+    return S;
+  }
+  const reload__fn *f = reload__fn_at(o, S + foff);
+  return f ? reload__entry_addr(ctx, f->entry) - foff : S;
+}
+
+static int by_place(const void *a, const void *b) {
+  const reload__drel *x = a, *y = b;
+  if (x->sec != y->sec)
+    return x->sec < y->sec ? -1 : 1;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static const reload__drel *find_drel(const reload__obj *o, uint32_t sec,
+                                     uint64_t off) {
+  uint32_t lo = 0, hi = o->ndrel;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    const reload__drel *d = &o->drel[mid];
+    if (d->sec == sec && d->off == off)
+      return d;
+    if (d->sec < sec || (d->sec == sec && d->off < off))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+const reload__drel *reload__drel_find(const reload__obj *o, uint32_t sec,
+                                      uint64_t off) {
+  return find_drel(o, sec, off);
+}
+
+/* Write a data relocation's value, and remember it.  In a section that
+ * kept the previous version's memory, the value is written only where the
+ * memory still holds what the previous version linked there: otherwise the
+ * program changed it, and its value wins (the kernel's module loader
+ * likewise refuses to patch what is not in its expected prior state). */
+static int commit(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
+                  uint32_t t, uint64_t off, uint32_t type,
+                  const uint8_t *val) {
+  int w = reload__rel_width(type);
+  if (w <= 0)
+    return 0;
+  reload__sec *sec = &o->secs[t];
+  uint8_t *real = sec->wr + off;
+  if (!sec->kept) {
+    memcpy(real, val, (size_t)w);
+  } else if (old) {
+    const reload__drel *d = find_drel(old, sec->oldsec, off);
+    if (d && d->width == (uint32_t)w && memcmp(real, &d->val, (size_t)w) == 0)
+      memcpy(real, val, (size_t)w);
+  }
+  if (o->ndrel == o->capdrel) {
+    uint32_t nc = o->capdrel ? o->capdrel * 2 : 64;
+    reload__drel *nv = realloc(o->drel, nc * sizeof *nv);
+    if (!nv)
+      return reload__err(ctx, RELOAD_ENOMEM, o->name, "out of memory");
+    o->drel = nv;
+    o->capdrel = nc;
+  }
+  reload__drel *d = &o->drel[o->ndrel++];
+  d->sec = t;
+  d->width = (uint32_t)w;
+  d->off = off;
+  d->val = 0;
+  memcpy(&d->val, val, (size_t)w);
+  return 0;
+}
+
+int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
+  const uint64_t got = o->gotaddr;
   int err = 0;
   for (uint32_t t = 1; t < o->nsec; t++) {
     reload__sec *sec = &o->secs[t];
@@ -178,14 +291,26 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
     const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
     uint64_t n = rs->sh_size / sizeof *r;
     struct place p = {ctx, o, sec->rela, 0, 0, 0, 0, t};
+    /* Data is patched through a scratch word, so that a section that
+     * keeps the previous version's memory takes a new value only where
+     * the program left the old one (see commit()). */
+    const bool data = sec->cls == RELOAD__CLS_DATA;
+    const bool unwind = o->sh[t].sh_type == SHT_X86_64_UNWIND ||
+                        strcmp(sec->name, ".eh_frame") == 0 ||
+                        strcmp(sec->name, ".gcc_except_table") == 0;
     for (uint64_t k = 0; k < n; k++) {
       uint32_t sym = ELF64_R_SYM(r[k].r_info);
       uint32_t type = ELF64_R_TYPE(r[k].r_info);
       uint64_t S = o->symval[sym];
       int64_t A = r[k].r_addend;
       uint64_t P = sec->addr + r[k].r_offset;
-      uint8_t *at = sec->wr + r[k].r_offset;
+      uint8_t tmp[8] = {0};
+      uint8_t *at = data ? tmp : sec->wr + r[k].r_offset;
       int64_t v;
+      int rc = 0;
+      if (o->direct && !unwind)
+        S = target(ctx, o, sec, sym, type, A, sec->wr + r[k].r_offset,
+                   r[k].r_offset, S);
       p.index = k;
       p.sym = sym;
       p.type = type;
@@ -201,10 +326,10 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
         break;
       case R_X86_64_PLT32:
         if (o->plt && o->plt[sym])
-          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+          S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
         v = (int64_t)(S + (uint64_t)A - P);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
@@ -213,53 +338,53 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
         if (!fits_s32(v) && o->plt && o->plt[sym] && A == -4) {
           /* A far function called or address-taken with a plain PC32:
            * go through its stub, as a PLT would. */
-          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+          S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
           v = (int64_t)(S + (uint64_t)A - P);
         }
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
       case R_X86_64_32:
         v = (int64_t)(S + (uint64_t)A);
         if (v < 0 || v > (int64_t)UINT32_MAX)
-          err = range(&p, v, 32, false);
+          rc = range(&p, v, 32, false);
         else
           w32(at, (uint32_t)v);
         break;
       case R_X86_64_32S:
         v = (int64_t)(S + (uint64_t)A);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
       case R_X86_64_16:
         v = (int64_t)(S + (uint64_t)A);
         if (v < INT16_MIN || v > UINT16_MAX)
-          err = range(&p, v, 16, false);
+          rc = range(&p, v, 16, false);
         else
           w16(at, (uint16_t)v);
         break;
       case R_X86_64_PC16:
         v = (int64_t)(S + (uint64_t)A - P);
         if (v < INT16_MIN || v > INT16_MAX)
-          err = range(&p, v, 16, true);
+          rc = range(&p, v, 16, true);
         else
           w16(at, (uint16_t)v);
         break;
       case R_X86_64_8:
         v = (int64_t)(S + (uint64_t)A);
         if (v < INT8_MIN || v > UINT8_MAX)
-          err = range(&p, v, 8, false);
+          rc = range(&p, v, 8, false);
         else
           *at = (uint8_t)v;
         break;
       case R_X86_64_PC8:
         v = (int64_t)(S + (uint64_t)A - P);
         if (v < INT8_MIN || v > INT8_MAX)
-          err = range(&p, v, 8, true);
+          rc = range(&p, v, 8, true);
         else
           *at = (uint8_t)v;
         break;
@@ -268,7 +393,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
       case R_X86_64_REX_GOTPCRELX:
         v = (int64_t)(got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
@@ -278,7 +403,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
       case R_X86_64_GOT32:
         v = (int64_t)((uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
@@ -291,7 +416,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
       case R_X86_64_GOTPC32:
         v = (int64_t)(got + (uint64_t)A - P);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
@@ -300,13 +425,13 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
         break;
       case R_X86_64_PLTOFF64:
         if (o->plt && o->plt[sym])
-          S = b->plt + (uint64_t)(o->plt[sym] - 1) * 8;
+          S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
         w64(at, S + (uint64_t)A - got);
         break;
       case R_X86_64_SIZE32:
         v = (int64_t)(sym_size(ctx, o, sym) + (uint64_t)A);
         if (v < 0 || v > (int64_t)UINT32_MAX)
-          err = range(&p, v, 32, false);
+          rc = range(&p, v, 32, false);
         else
           w32(at, (uint32_t)v);
         break;
@@ -317,21 +442,21 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
         v = (int64_t)(got + (uint64_t)(o->tlsgd[sym] - 1) * 8 + (uint64_t)A -
                       P);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
       case R_X86_64_TLSLD:
         v = (int64_t)(got + (uint64_t)(o->tlsld - 1) * 8 + (uint64_t)A - P);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
       case R_X86_64_DTPOFF32:
         v = (int64_t)(S + (uint64_t)A);
         if (!fits_s32(v))
-          err = range(&p, v, 32, true);
+          rc = range(&p, v, 32, true);
         else
           w32(at, (uint32_t)v);
         break;
@@ -339,11 +464,22 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o) {
         w64(at, S + (uint64_t)A);
         break;
       default:
-        err = fail(&p, RELOAD_EUNSUP, reload__rel_why(type));
+        rc = fail(&p, RELOAD_EUNSUP, reload__rel_why(type));
         break;
+      }
+      if (rc) {
+        err = rc;
+        continue;
+      }
+      if (data && type != R_X86_64_NONE) {
+        rc = commit(ctx, o, old, t, r[k].r_offset, type, tmp);
+        if (rc)
+          return rc;
       }
     }
     ctx->stats.relocations += n;
   }
+  if (o->ndrel > 1)
+    qsort(o->drel, o->ndrel, sizeof *o->drel, by_place);
   return err;
 }

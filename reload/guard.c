@@ -1,0 +1,154 @@
+/*
+ * guard.c - the crash guard: reload_guard(fn, arg) runs fn, and if code
+ * faults inside it, the reload that introduced the faulting code is rolled
+ * back and the guard returns RELOAD_ECRASH.
+ *
+ * SIGSEGV comes through libsigsegv (retire.c hands us what is not retired
+ * code) and is left with sigsegv_leave_handler(); SIGILL, SIGFPE and SIGBUS
+ * come through handlers of our own.  Neither path does more than record
+ * the fault and jump back to the guard: finding the version, rolling back
+ * and logging happen after the jump, outside the signal handler.
+ */
+#include <execinfo.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sigsegv.h>
+#include <stdio.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "internal.h"
+
+#define NPC 16
+
+struct guard {
+  sigjmp_buf jb;
+  struct guard *prev;
+  int sig;
+  uint64_t addr;
+  void *pcs[NPC];
+  int npc;
+};
+
+static __thread struct guard *volatile current;
+static struct sigaction saved[3];
+static const int sigs[3] = {SIGILL, SIGFPE, SIGBUS};
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void leave(void *g, void *unused1, void *unused2) {
+  (void)unused1;
+  (void)unused2;
+  siglongjmp(((struct guard *)g)->jb, 1);
+}
+
+/* Called by retire.c's SIGSEGV handler for faults outside retired code. */
+int reload__guard_fault(void *fault, int serious) {
+  struct guard *g = current;
+  (void)serious;
+  if (!g)
+    return 0;
+  g->sig = SIGSEGV;
+  g->addr = (uint64_t)(uintptr_t)fault;
+  /* The unwinder walks through the signal frame to the faulting code;
+   * backtrace() was primed at install, so it does not load libgcc_s (or
+   * allocate) here. */
+  g->npc = backtrace(g->pcs, NPC);
+  current = g->prev;
+  return sigsegv_leave_handler(leave, g, NULL, NULL);
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc) {
+  struct guard *g = current;
+  if (!g) {
+    /* Not ours: behave as if we were never here. */
+    for (int i = 0; i < 3; i++)
+      if (sigs[i] == sig)
+        sigaction(sig, &saved[i], NULL);
+    return; /* the instruction runs again and faults with the old action */
+  }
+  g->sig = sig;
+  g->addr = (uint64_t)(uintptr_t)si->si_addr;
+  g->pcs[0] = (void *)(uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+  g->npc = 1;
+  current = g->prev;
+  siglongjmp(g->jb, 1);
+}
+
+static void install(void) {
+  void *prime[2];
+  backtrace(prime, 2);
+  reload__faults_install();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_signal;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 3; i++)
+    sigaction(sigs[i], &sa, &saved[i]);
+}
+
+static const char *signame(int sig) {
+  switch (sig) {
+  case SIGSEGV: return "SIGSEGV";
+  case SIGBUS: return "SIGBUS";
+  case SIGILL: return "SIGILL";
+  case SIGFPE: return "SIGFPE";
+  }
+  return "signal";
+}
+
+static int crashed(struct guard *g) {
+  reload_ctx *ctx = NULL;
+  reload__obj *o = NULL;
+  uint64_t pc = 0;
+  for (int i = 0; i < g->npc && !o; i++) {
+    pc = (uint64_t)(uintptr_t)g->pcs[i];
+    o = reload__version_at(pc, &ctx);
+  }
+  if (!o) {
+    /* A crash outside loaded code: nothing to roll back.  Say so on every
+     * context, since we cannot tell whose it was. */
+    return RELOAD_ECRASH;
+  }
+  const reload__fn *f = reload__fn_containing(o, pc);
+  const char *fn = f ? reload__sym_name(o, f->sym) : "?";
+  const char *key = o->unit ? o->unit->key : o->name;
+  pthread_mutex_lock(&ctx->lock);
+  if (o == o->unit->cur && o->version > 1 && o->older) {
+    reload__rollback(ctx, o);
+    reload__obj *back = o->unit->cur;
+    reload__err(ctx, RELOAD_ECRASH, key,
+                "crash in function %s+%#llx (%s v%u): %s at address %#llx; "
+                "rolled back to v%u",
+                fn, f ? (unsigned long long)(pc - f->addr) : 0ull, key,
+                o->version, signame(g->sig), (unsigned long long)g->addr,
+                back ? back->version : 0);
+  } else {
+    reload__err(ctx, RELOAD_ECRASH, key,
+                "crash in function %s+%#llx (%s v%u): %s at address %#llx; "
+                "no newer version of it to roll back",
+                fn, f ? (unsigned long long)(pc - f->addr) : 0ull, key,
+                o->version, signame(g->sig), (unsigned long long)g->addr);
+  }
+  pthread_mutex_unlock(&ctx->lock);
+  return RELOAD_ECRASH;
+}
+
+int reload_guard(int (*fn)(void *), void *arg) {
+  if (!fn)
+    return RELOAD_EINVAL;
+  if (!reload__registry_any())
+    return fn(arg);
+  pthread_once(&once, install);
+  struct guard g;
+  memset(&g, 0, sizeof g);
+  g.prev = current;
+  if (sigsetjmp(g.jb, 1)) {
+    current = g.prev;
+    return crashed(&g);
+  }
+  current = &g;
+  int r = fn(arg);
+  current = g.prev;
+  return r;
+}

@@ -1,0 +1,469 @@
+/*
+ * swap.c - units (one per object path), versions, and switching stable
+ * entries between versions: at once, at a safepoint, or back (rollback).
+ *
+ * A swap is one aligned 8-byte store with release ordering per function:
+ * a thread calling through the entry sees either the old code or the new,
+ * each complete, since code is written and protected before its address
+ * is published.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "linker.h"
+
+struct reload__pend {
+  reload__obj *o;
+};
+
+/* Contexts of the process, for reload_safepoint() and reload_guard(),
+ * which the program calls without one. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static reload_ctx **reg;
+static size_t nreg;
+static int any_pending;
+
+int reload__registry_add(reload_ctx *ctx) {
+  pthread_mutex_lock(&reg_lock);
+  reload_ctx **v = realloc(reg, (nreg + 1) * sizeof *v);
+  if (v) {
+    reg = v;
+    reg[nreg++] = ctx;
+  }
+  pthread_mutex_unlock(&reg_lock);
+  return v ? 0 : -1;
+}
+
+void reload__registry_remove(reload_ctx *ctx) {
+  pthread_mutex_lock(&reg_lock);
+  for (size_t i = 0; i < nreg; i++)
+    if (reg[i] == ctx) {
+      reg[i] = reg[--nreg];
+      break;
+    }
+  pthread_mutex_unlock(&reg_lock);
+}
+
+bool reload__registry_any(void) {
+  return __atomic_load_n(&nreg, __ATOMIC_RELAXED) != 0;
+}
+
+/* Find the version whose code holds `pc`, in any context.  Not for signal
+ * handlers: it takes locks. */
+reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp) {
+  reload__obj *hit = NULL;
+  pthread_mutex_lock(&reg_lock);
+  for (size_t i = 0; i < nreg && !hit; i++) {
+    reload_ctx *ctx = reg[i];
+    if (!ctx->mapped)
+      continue;
+    uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+    if (pc < base || pc >= base + ctx->arena.size)
+      continue;
+    for (reload__unit *u = ctx->units; u && !hit; u = u->next)
+      for (reload__obj *o = u->newest; o; o = o->older) {
+        const reload__span *s = &o->span[RELOAD__CLS_TEXT];
+        if (s->len && pc >= base + s->off && pc < base + s->off + s->len) {
+          hit = o;
+          *ctxp = ctx;
+          break;
+        }
+      }
+  }
+  pthread_mutex_unlock(&reg_lock);
+  return hit;
+}
+
+/* ---- units ------------------------------------------------------------ */
+
+int reload__units_add(reload_ctx *ctx, reload__obj *objs) {
+  for (reload__obj *o = objs; o; o = o->next) {
+    bool added;
+    reload__gsym *g = reload__sym_get(&ctx->unitkeys, o->name, &added);
+    if (!g)
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    if (!added)
+      return reload__err(ctx, RELOAD_EINVAL, o->name,
+                         "this object is already loaded; to load a new "
+                         "version, reload it");
+    reload__unit *u = calloc(1, sizeof *u);
+    if (!u || !(u->key = strdup(o->name))) {
+      free(u);
+      reload__symtab_truncate(&ctx->unitkeys, (uint32_t)(g - ctx->unitkeys.v));
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
+    g->name = u->key; /* the table must not point into the object */
+    g->ud = u;
+    u->cur = u->newest = o;
+    u->versions = 1;
+    u->next = ctx->units;
+    ctx->units = u;
+    o->unit = u;
+    o->version = 1;
+    o->ctx = ctx;
+  }
+  return 0;
+}
+
+reload__unit *reload__unit_find(reload_ctx *ctx, const char *key) {
+  reload__gsym *g = reload__sym_find(&ctx->unitkeys, key);
+  return g ? g->ud : NULL;
+}
+
+/* ---- swapping ----------------------------------------------------------- */
+
+static void store(uint64_t *slot, uint64_t v) {
+  __atomic_store_n(slot, v, __ATOMIC_RELEASE);
+}
+
+void reload__install(reload_ctx *ctx, reload__obj *objs) {
+  for (reload__obj *o = objs; o; o = o->next)
+    for (uint32_t i = 0; i < o->nfns; i++) {
+      reload__fn *f = &o->fns[i];
+      reload__entry *e = &ctx->ent.v[f->entry];
+      e->unitkey = o->unit ? o->unit->key : NULL;
+      e->removed_in = 0;
+      uint64_t *slot = reload__entry_slot(ctx, f->entry);
+      f->prev = __atomic_load_n(slot, __ATOMIC_RELAXED);
+      store(slot, f->addr);
+    }
+}
+
+/* Make version `o` the one that runs.  Called with ctx->lock held. */
+static void activate(reload_ctx *ctx, reload__obj *o) {
+  reload__unit *u = o->unit;
+  reload__install(ctx, o);
+  for (uint32_t i = 0; i < o->ngone; i++) {
+    reload__fn *f = &o->gone[i];
+    uint64_t *slot = reload__entry_slot(ctx, f->entry);
+    f->prev = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    ctx->ent.v[f->entry].removed_in = o->version;
+    store(slot, reload__entry_removed(ctx, f->entry));
+  }
+  reload__obj *prev = u->cur;
+  u->cur = o;
+  o->state = RELOAD__V_CURRENT;
+  if (prev && prev != o) {
+    prev->state = RELOAD__V_OLD;
+    unsigned ms = ctx->opt.retire_ms ? ctx->opt.retire_ms : 250;
+    prev->retire_at = reload__now_ns() + (uint64_t)ms * 1000000u;
+  }
+}
+
+/* Undo version `o`'s swap: its entries go back to what they held before.
+ * Called with ctx->lock held. */
+void reload__rollback(reload_ctx *ctx, reload__obj *o) {
+  reload__unit *u = o->unit;
+  for (uint32_t i = 0; i < o->nfns; i++) {
+    reload__fn *f = &o->fns[i];
+    uint64_t *slot = reload__entry_slot(ctx, f->entry);
+    if (__atomic_load_n(slot, __ATOMIC_RELAXED) == f->addr)
+      store(slot, f->prev);
+  }
+  for (uint32_t i = 0; i < o->ngone; i++) {
+    reload__fn *f = &o->gone[i];
+    store(reload__entry_slot(ctx, f->entry), f->prev);
+    ctx->ent.v[f->entry].removed_in = 0;
+  }
+  o->state = RELOAD__V_ROLLEDBACK;
+  o->retire_at = reload__now_ns();
+  /* The previous good version runs again: make sure it can. */
+  reload__obj *back = o->older;
+  while (back && back->state == RELOAD__V_ROLLEDBACK)
+    back = back->older;
+  if (back) {
+    if (back->state == RELOAD__V_RETIRED)
+      reload__unretire(ctx, back);
+    back->state = RELOAD__V_CURRENT;
+    u->cur = back;
+  }
+  ctx->stats.rollbacks++;
+}
+
+/* Which functions of the new version differ from the old: the same bytes
+ * in the object file and the same relocations (by type, target and addend)
+ * mean the same function, whatever addresses linking gave it. */
+static bool same_fn(const reload__obj *a, const reload__fn *fa,
+                    const reload__obj *b, const reload__fn *fb) {
+  if (fa->size != fb->size)
+    return false;
+  uint32_t sa = reload__sym_shndx(a, fa->sym), sb = reload__sym_shndx(b, fb->sym);
+  uint64_t va = a->sym[fa->sym].st_value, vb = b->sym[fb->sym].st_value;
+  if (a->sh[sa].sh_type == SHT_NOBITS || b->sh[sb].sh_type == SHT_NOBITS)
+    return false;
+  if (memcmp(a->data + a->sh[sa].sh_offset + va,
+             b->data + b->sh[sb].sh_offset + vb, fa->size) != 0)
+    return false;
+  /* Relocations inside each function, in order. */
+  const Elf64_Rela *ra = NULL, *rb = NULL;
+  uint64_t na = 0, nb = 0;
+  if (a->secs[sa].rela) {
+    ra = (const Elf64_Rela *)(a->data + a->sh[a->secs[sa].rela].sh_offset);
+    na = a->sh[a->secs[sa].rela].sh_size / sizeof *ra;
+  }
+  if (b->secs[sb].rela) {
+    rb = (const Elf64_Rela *)(b->data + b->sh[b->secs[sb].rela].sh_offset);
+    nb = b->sh[b->secs[sb].rela].sh_size / sizeof *rb;
+  }
+  uint64_t i = 0, j = 0;
+  for (;;) {
+    while (i < na && (ra[i].r_offset < va || ra[i].r_offset >= va + fa->size))
+      i++;
+    while (j < nb && (rb[j].r_offset < vb || rb[j].r_offset >= vb + fb->size))
+      j++;
+    if (i >= na || j >= nb)
+      return i >= na && j >= nb;
+    if (ra[i].r_offset - va != rb[j].r_offset - vb ||
+        ELF64_R_TYPE(ra[i].r_info) != ELF64_R_TYPE(rb[j].r_info) ||
+        ra[i].r_addend != rb[j].r_addend ||
+        strcmp(reload__sym_name(a, ELF64_R_SYM(ra[i].r_info)),
+               reload__sym_name(b, ELF64_R_SYM(rb[j].r_info))) != 0)
+      return false;
+    i++;
+    j++;
+  }
+}
+
+static int by_entry(const void *x, const void *y) {
+  const reload__fn *a = x, *b = y;
+  return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+/* Classify the new version's functions and list the removed ones. */
+static int compare(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
+                   reload_report *rep) {
+  reload__fn *oldf = NULL;
+  if (old->nfns) {
+    oldf = malloc(old->nfns * sizeof *oldf);
+    if (!oldf)
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    memcpy(oldf, old->fns, old->nfns * sizeof *oldf);
+    qsort(oldf, old->nfns, sizeof *oldf, by_entry);
+  }
+  uint8_t *seen = calloc(old->nfns ? old->nfns : 1, 1);
+  if (!seen) {
+    free(oldf);
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  }
+  for (uint32_t i = 0; i < o->nfns; i++) {
+    reload__fn *f = &o->fns[i];
+    reload__fn key = {0, f->entry, 0, 0, 0, 0};
+    reload__fn *of =
+        oldf ? bsearch(&key, oldf, old->nfns, sizeof *oldf, by_entry) : NULL;
+    if (!of) {
+      f->state = RELOAD__FN_ADDED;
+      rep->added++;
+      continue;
+    }
+    seen[of - oldf] = 1;
+    if (same_fn(o, f, old, of)) {
+      f->state = RELOAD__FN_SAME;
+      rep->unchanged++;
+    } else {
+      f->state = RELOAD__FN_CHANGED;
+      rep->changed++;
+    }
+  }
+  uint32_t ngone = 0;
+  for (uint32_t i = 0; i < old->nfns; i++)
+    ngone += !seen[i];
+  if (ngone) {
+    o->gone = calloc(ngone, sizeof *o->gone);
+    if (!o->gone) {
+      free(oldf);
+      free(seen);
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
+    for (uint32_t i = 0; i < old->nfns; i++)
+      if (!seen[i])
+        o->gone[o->ngone++] = oldf[i];
+  }
+  rep->removed = ngone;
+  free(oldf);
+  free(seen);
+  return 0;
+}
+
+static int queue(reload_ctx *ctx, reload__obj *o) {
+  if (ctx->npend == ctx->cappend) {
+    size_t nc = ctx->cappend ? ctx->cappend * 2 : 8;
+    struct reload__pend *v = realloc(ctx->pend, nc * sizeof *v);
+    if (!v)
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    ctx->pend = v;
+    ctx->cappend = nc;
+  }
+  ctx->pend[ctx->npend++].o = o;
+  __atomic_store_n(&any_pending, 1, __ATOMIC_RELEASE);
+  return 0;
+}
+
+static void apply_pending(reload_ctx *ctx) {
+  for (size_t i = 0; i < ctx->npend; i++)
+    activate(ctx, ctx->pend[i].o);
+  ctx->npend = 0;
+  ctx->report.pending = 0;
+}
+
+/* ---- reload_update ------------------------------------------------------ */
+
+static int update(reload_ctx *ctx, const char *key, void *buf, size_t len) {
+  uint64_t t0 = reload__now_ns();
+  reload__unit *u = reload__unit_find(ctx, key);
+  if (!u) {
+    free(buf);
+    return reload__err(ctx, RELOAD_ENOENT, key,
+                       "cannot reload: this object was never loaded; load it "
+                       "first (reload_add_file and reload_link)");
+  }
+  reload__obj *o = calloc(1, sizeof *o);
+  if (!o || !(o->name = strdup(u->key))) {
+    free(o);
+    free(buf);
+    return reload__err(ctx, RELOAD_ENOMEM, key, "out of memory");
+  }
+  o->data = buf;
+  o->size = len;
+  o->own = buf;
+  int r = reload__obj_parse(ctx, o);
+  if (r) {
+    reload__obj_free(o);
+    ctx->stats.refused++;
+    return r;
+  }
+  pthread_mutex_lock(&ctx->lock);
+  reload__obj *old = u->cur;
+  reload__link L;
+  r = reload__link_begin(ctx, &L, o, old);
+  if (r) {
+    pthread_mutex_unlock(&ctx->lock);
+    ctx->stats.refused++;
+    return r;
+  }
+  reload_report rep;
+  memset(&rep, 0, sizeof rep);
+  r = compare(ctx, o, old, &rep);
+  if (r) {
+    reload__link_undo(&L);
+    pthread_mutex_unlock(&ctx->lock);
+    ctx->stats.refused++;
+    return r;
+  }
+  reload__link_commit(&L);
+  o->unit = u;
+  o->ctx = ctx;
+  o->version = ++u->versions;
+  o->older = u->newest;
+  o->inited = true; /* constructors ran with the first version */
+  /* Members pulled in by the new version are units of their own. */
+  if (o->next && reload__units_add(ctx, o->next) == 0)
+    reload__install(ctx, o->next);
+  u->newest = o;
+  rep.object = u->key;
+  rep.version = o->version;
+  rep.kept = L.kept;
+  rep.reset = L.reset;
+  o->changed = rep.changed + rep.added;
+  if (ctx->opt.mode == RELOAD_MODE_SAFEPOINT) {
+    o->state = RELOAD__V_PENDING;
+    r = queue(ctx, o);
+    rep.pending = 1;
+    if (r)
+      activate(ctx, o); /* no memory to wait: swap now rather than never */
+  } else {
+    activate(ctx, o);
+  }
+  rep.link_ms = (double)(reload__now_ns() - t0) / 1e6;
+  ctx->report = rep;
+  ctx->stats.reloads++;
+  pthread_mutex_unlock(&ctx->lock);
+  reload_retire(ctx);
+  return (int)o->version;
+}
+
+int reload_update(reload_ctx *ctx, const char *path) {
+  if (!ctx || !path)
+    return RELOAD_EINVAL;
+  reload__clear_err(ctx);
+  void *buf;
+  size_t len;
+  int r = reload__slurp(ctx, path, &buf, &len);
+  if (r) {
+    ctx->stats.refused++;
+    return r;
+  }
+  return update(ctx, path, buf, len);
+}
+
+int reload_update_memory(reload_ctx *ctx, const char *path, const void *data,
+                         size_t len) {
+  if (!ctx || !path || (!data && len))
+    return RELOAD_EINVAL;
+  reload__clear_err(ctx);
+  void *buf = malloc(len ? len : 1);
+  if (!buf)
+    return reload__err(ctx, RELOAD_ENOMEM, path, "out of memory");
+  memcpy(buf, data, len);
+  return update(ctx, path, buf, len);
+}
+
+void reload_last_report(const reload_ctx *ctx, reload_report *out) {
+  if (!out)
+    return;
+  memset(out, 0, sizeof *out);
+  if (ctx)
+    *out = ctx->report;
+}
+
+void *reload_entry(reload_ctx *ctx, const char *name) {
+  if (!ctx || !name)
+    return NULL;
+  reload__gsym *g = reload__sym_find(&ctx->ent.keys, name);
+  if (!g)
+    return NULL;
+  return (void *)(uintptr_t)reload__entry_addr(ctx, (uint32_t)g->size);
+}
+
+void reload_safepoint(void) {
+  if (!__atomic_load_n(&any_pending, __ATOMIC_ACQUIRE) &&
+      !reload__registry_any())
+    return;
+  pthread_mutex_lock(&reg_lock);
+  __atomic_store_n(&any_pending, 0, __ATOMIC_RELAXED);
+  for (size_t i = 0; i < nreg; i++) {
+    reload_ctx *ctx = reg[i];
+    /* Never wait for a reload in progress: the frame must go on. */
+    if (pthread_mutex_trylock(&ctx->lock) != 0) {
+      __atomic_store_n(&any_pending, 1, __ATOMIC_RELAXED);
+      continue;
+    }
+    apply_pending(ctx);
+    pthread_mutex_unlock(&ctx->lock);
+  }
+  pthread_mutex_unlock(&reg_lock);
+}
+
+void reload_list_versions(reload_ctx *ctx, reload_version_fn fn, void *ud) {
+  if (!ctx || !fn)
+    return;
+  pthread_mutex_lock(&ctx->lock);
+  for (reload__unit *u = ctx->units; u; u = u->next)
+    for (reload__obj *o = u->newest; o; o = o->older) {
+      reload_version_info v;
+      v.object = u->key;
+      v.version = o->version;
+      v.state = o == u->cur ? 0
+                : o->state == RELOAD__V_RETIRED    ? 2
+                : o->state == RELOAD__V_ROLLEDBACK ? 3
+                : o->state == RELOAD__V_PENDING    ? 4
+                                                    : 1;
+      v.functions = o->nfns;
+      v.changed = o->version == 1 ? o->nfns : o->changed;
+      v.stale_hits = __atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED);
+      fn(ud, &v);
+    }
+  pthread_mutex_unlock(&ctx->lock);
+}
