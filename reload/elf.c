@@ -337,6 +337,9 @@ static int check_rela(reload_ctx *ctx, reload__obj *o, uint32_t i) {
                          "emit for C",
                          (unsigned long long)k, secname(o, i), type,
                          reload__sym_name(o, sym));
+    /* -fno-pic code: the arena must then be placed below 2 GiB. */
+    if (type == R_X86_64_32 || type == R_X86_64_32S)
+      o->abs32 = true;
     if (ts->sh_type == SHT_NOBITS && type != R_X86_64_NONE)
       return BAD("relocation %llu in %s: patches section %s, which has no "
                  "contents",

@@ -335,9 +335,12 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
         break;
       case R_X86_64_PC32:
         v = (int64_t)(S + (uint64_t)A - P);
-        if (!fits_s32(v) && o->plt && o->plt[sym] && A == -4) {
-          /* A far function called or address-taken with a plain PC32:
-           * go through its stub, as a PLT would. */
+        if (!fits_s32(v) && o->plt && o->plt[sym] &&
+            (branch(type, r[k].r_offset, sec->wr + r[k].r_offset) ||
+             (r[k].r_offset >= 2 && sec->wr[r[k].r_offset - 2] == 0x8d))) {
+          /* A far function called, or its address taken with lea, through
+           * a plain PC32: go through its stub, as a PLT would.  A load
+           * (mov) of far data cannot be helped. */
           S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
           v = (int64_t)(S + (uint64_t)A - P);
         }
