@@ -84,6 +84,12 @@ enum {
    * use 32-bit absolute relocations.  Decided automatically when unset and
    * an object needs it (see reload_link()). */
   RELOAD_OPT_LOW32 = 1u << 0,
+  /* Keep /tmp/perf-<pid>.map listing every function of every mapped
+   * version, for perf report and perf top. */
+  RELOAD_OPT_PERFMAP = 1u << 1,
+  /* Do not register versions with gdb's JIT interface (saves a copy of
+   * each object). */
+  RELOAD_OPT_NODEBUG = 1u << 2,
 };
 
 /* When a reloaded version's functions become the ones that run. */

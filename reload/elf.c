@@ -38,6 +38,11 @@ const char *reload__sym_name(const reload__obj *o, uint32_t i) {
   return o->str + s->st_name;
 }
 
+bool reload__is_ehframe(const reload__obj *o, uint32_t i) {
+  return o->sh[i].sh_type == SHT_X86_64_UNWIND ||
+         strcmp(o->secs[i].name, ".eh_frame") == 0;
+}
+
 uint32_t reload__sym_shndx(const reload__obj *o, uint32_t i) {
   uint32_t x = o->sym[i].st_shndx;
   if (x == SHN_XINDEX && o->shndx)
@@ -426,6 +431,11 @@ int reload__obj_parse(reload_ctx *ctx, reload__obj *o) {
 void reload__obj_free(reload__obj *o) {
   if (!o)
     return;
+  free(o->fns);
+  free(o->gone);
+  free(o->direct);
+  free(o->drel);
+  free(o->chunks);
   free(o->secs);
   free(o->symval);
   free(o->got);

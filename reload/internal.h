@@ -164,6 +164,7 @@ typedef struct reload__obj {
   reload__fn *gone;           /* entries this version removed (prev kept) */
   uint32_t ngone;
   reload_ctx *ctx;
+  struct reload__dbg *dbg;    /* debugger and unwinder registrations */
   reload__drel *drel;
   uint32_t ndrel, capdrel;
 
@@ -393,6 +394,11 @@ void reload__retire_close(reload_ctx *ctx);
 int reload__faults_install(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
+
+/* debug.c */
+void reload__debug_add(reload_ctx *ctx, reload__obj *o);
+void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite);
+bool reload__is_ehframe(const reload__obj *o, uint32_t i);
 
 /* functions.c: the function of a version at, or containing, an address. */
 const reload__fn *reload__fn_at(const reload__obj *o, uint64_t addr);

@@ -514,7 +514,10 @@ static int layout(reload__link *L) {
         if (sh->sh_addralign > L->tlsalign)
           L->tlsalign = sh->sh_addralign;
       } else {
-        s->addr = place(&size[s->cls], sh->sh_size, sh->sh_addralign);
+        /* .eh_frame gets four zero bytes after it: the terminator that
+         * __register_frame looks for (ld's crtend supplies it natively). */
+        uint64_t extra = reload__is_ehframe(o, i) ? 4 : 0;
+        s->addr = place(&size[s->cls], sh->sh_size + extra, sh->sh_addralign);
       }
     }
     int r = scan(L, o);
@@ -936,6 +939,8 @@ int reload__link_all(reload_ctx *ctx) {
   if (!r) {
     reload__link_commit(&L);
     reload__install(ctx, L.objs);
+    for (reload__obj *o = L.objs; o; o = o->next)
+      reload__debug_add(ctx, o);
   }
   ctx->stats.link_ns += reload__now_ns() - t0;
   return r;

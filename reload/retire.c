@@ -134,6 +134,7 @@ static void drop(reload_ctx *ctx, reload__obj *o) {
     wunlock();
     o->ticket = NULL;
   }
+  reload__debug_remove(ctx, o, true);
   reload__obj_unmap(ctx, o);
   /* Out of its batch's list, then freed; an empty batch goes too. */
   for (reload__batch **bp = &ctx->batches, *b; (b = *bp); bp = &b->next)
@@ -203,11 +204,13 @@ void reload_retire(reload_ctx *ctx) {
 /* On close: nothing of this context may stay registered. */
 void reload__retire_close(reload_ctx *ctx) {
   for (reload__unit *u = ctx->units; u; u = u->next)
-    for (reload__obj *o = u->newest; o; o = o->older)
+    for (reload__obj *o = u->newest; o; o = o->older) {
+      reload__debug_remove(ctx, o, false);
       if (o->ticket) {
         wlock();
         sigsegv_unregister(&dispatcher, o->ticket);
         wunlock();
         o->ticket = NULL;
       }
+    }
 }

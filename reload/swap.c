@@ -362,6 +362,8 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len) {
   if (o->next && reload__units_add(ctx, o->next) == 0)
     reload__install(ctx, o->next);
   u->newest = o;
+  for (reload__obj *x = o; x; x = x->next)
+    reload__debug_add(ctx, x);
   rep.object = u->key;
   rep.version = o->version;
   rep.kept = L.kept;

@@ -1,0 +1,191 @@
+/*
+ * debug.c - let debuggers, profilers and unwinders see loaded code.
+ *
+ *  - gdb: each version is registered through gdb's JIT interface
+ *    (__jit_debug_descriptor / __jit_debug_register_code) as a copy of its
+ *    object file whose allocated sections carry their load addresses in
+ *    sh_addr.  gdb applies the object's own relocations to its DWARF, so
+ *    it gets symbols, lines and locals, as LLVM's JITLink debug plugin
+ *    arranges too.  Unlike LLVM's JITLoaderGDB we unregister a version
+ *    when it is unmapped.
+ *  - the unwinder: each version's .eh_frame is registered with libgcc's
+ *    __register_frame, so backtrace(), exceptions and the crash guard walk
+ *    through loaded frames; it is deregistered on unmap.
+ *  - perf: /tmp/perf-<pid>.map lists every function of every mapped
+ *    version as "START SIZE function (object vN)", perf's JIT map format.
+ *    It is appended to as versions load, rewritten when one is unmapped,
+ *    and left in place at exit for `perf report`.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* ---- gdb's JIT interface (gdb/jit.h) ---------------------------------- */
+
+typedef enum { JIT_NOACTION = 0, JIT_REGISTER_FN, JIT_UNREGISTER_FN } jit_action;
+
+struct jit_code_entry {
+  struct jit_code_entry *next_entry, *prev_entry;
+  const char *symfile_addr;
+  uint64_t symfile_size;
+};
+
+struct jit_descriptor {
+  uint32_t version;
+  uint32_t action_flag;
+  struct jit_code_entry *relevant_entry, *first_entry;
+};
+
+/* gdb puts a breakpoint here and reads the descriptor when it is hit. */
+RELOAD_API void __jit_debug_register_code(void);
+RELOAD_API void __attribute__((noinline)) __jit_debug_register_code(void) {
+  __asm__ volatile("" ::: "memory");
+}
+RELOAD_API struct jit_descriptor __jit_debug_descriptor = {1, 0, NULL, NULL};
+
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+extern void __register_frame(void *);
+extern void __deregister_frame(void *);
+
+struct reload__dbg {
+  struct jit_code_entry jit;
+  char *image;
+  void *ehframe; /* registered with the unwinder, or NULL */
+};
+
+static void gdb_register(reload__obj *o, struct reload__dbg *d) {
+  d->image = malloc(o->size ? o->size : 1);
+  if (!d->image)
+    return;
+  memcpy(d->image, o->data, o->size);
+  /* Parse already validated the section table; patch sh_addr in place. */
+  Elf64_Shdr *sh = (Elf64_Shdr *)(void *)(d->image + o->eh->e_shoff);
+  for (uint32_t i = 1; i < o->nsec; i++)
+    if (o->secs[i].cls != RELOAD__CLS_NONE && !o->secs[i].discard &&
+        o->secs[i].cls != RELOAD__CLS_TLS)
+      sh[i].sh_addr = o->secs[i].addr;
+  d->jit.symfile_addr = d->image;
+  d->jit.symfile_size = o->size;
+  pthread_mutex_lock(&jit_lock);
+  d->jit.prev_entry = NULL;
+  d->jit.next_entry = __jit_debug_descriptor.first_entry;
+  if (d->jit.next_entry)
+    d->jit.next_entry->prev_entry = &d->jit;
+  __jit_debug_descriptor.first_entry = &d->jit;
+  __jit_debug_descriptor.relevant_entry = &d->jit;
+  __jit_debug_descriptor.action_flag = JIT_REGISTER_FN;
+  __jit_debug_register_code();
+  pthread_mutex_unlock(&jit_lock);
+}
+
+static void gdb_unregister(struct reload__dbg *d) {
+  if (!d->image)
+    return;
+  pthread_mutex_lock(&jit_lock);
+  if (d->jit.prev_entry)
+    d->jit.prev_entry->next_entry = d->jit.next_entry;
+  else
+    __jit_debug_descriptor.first_entry = d->jit.next_entry;
+  if (d->jit.next_entry)
+    d->jit.next_entry->prev_entry = d->jit.prev_entry;
+  __jit_debug_descriptor.relevant_entry = &d->jit;
+  __jit_debug_descriptor.action_flag = JIT_UNREGISTER_FN;
+  __jit_debug_register_code();
+  pthread_mutex_unlock(&jit_lock);
+  free(d->image);
+  d->image = NULL;
+}
+
+static void unwind_register(reload__obj *o, struct reload__dbg *d) {
+  for (uint32_t i = 1; i < o->nsec; i++) {
+    const reload__sec *s = &o->secs[i];
+    if (s->cls == RELOAD__CLS_NONE || s->discard || !reload__is_ehframe(o, i) ||
+        o->sh[i].sh_size < 4)
+      continue;
+    /* layout() left four zero bytes after it: the list's terminator. */
+    d->ehframe = (void *)(uintptr_t)s->addr;
+    __register_frame(d->ehframe);
+    return;
+  }
+}
+
+/* ---- perf map ----------------------------------------------------------- */
+
+static void perf_write(int fd, const reload__obj *o) {
+  char line[512];
+  const char *key = o->unit ? o->unit->key : o->name;
+  for (uint32_t i = 0; i < o->nfns; i++) {
+    const reload__fn *f = &o->fns[i];
+    int n = snprintf(line, sizeof line, "%llx %llx %s (%s v%u)\n",
+                     (unsigned long long)f->addr,
+                     (unsigned long long)(f->size ? f->size : 1),
+                     reload__sym_name(o, f->sym), key, o->version);
+    if (n > 0)
+      (void)!write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  }
+}
+
+static int perf_open(int flags) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+  return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+}
+
+static void perf_add(reload_ctx *ctx, const reload__obj *o) {
+  if (!(ctx->opt.flags & RELOAD_OPT_PERFMAP))
+    return;
+  int fd = perf_open(O_APPEND);
+  if (fd < 0)
+    return;
+  perf_write(fd, o);
+  close(fd);
+}
+
+/* Rewrite the map from the versions still mapped, leaving out `gone`. */
+static void perf_rewrite(reload_ctx *ctx, const reload__obj *gone) {
+  if (!(ctx->opt.flags & RELOAD_OPT_PERFMAP))
+    return;
+  int fd = perf_open(O_TRUNC);
+  if (fd < 0)
+    return;
+  for (reload__unit *u = ctx->units; u; u = u->next)
+    for (reload__obj *o = u->newest; o; o = o->older)
+      if (o != gone)
+        perf_write(fd, o);
+  close(fd);
+}
+
+/* ---- hooks ----------------------------------------------------------- */
+
+void reload__debug_add(reload_ctx *ctx, reload__obj *o) {
+  if (o->dbg)
+    return;
+  struct reload__dbg *d = calloc(1, sizeof *d);
+  if (!d)
+    return; /* debugging aids are best effort; the program runs anyway */
+  o->dbg = d;
+  if (!(ctx->opt.flags & RELOAD_OPT_NODEBUG))
+    gdb_register(o, d);
+  unwind_register(o, d);
+  perf_add(ctx, o);
+}
+
+void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite) {
+  struct reload__dbg *d = o->dbg;
+  if (!d)
+    return;
+  if (d->ehframe)
+    __deregister_frame(d->ehframe);
+  gdb_unregister(d);
+  free(d);
+  o->dbg = NULL;
+  if (rewrite)
+    perf_rewrite(ctx, o);
+}
