@@ -102,11 +102,13 @@ static void *try_at(uint64_t at, size_t size, int fd) {
 }
 
 /*
- * Pick the place for the run view: the gap position nearest libc such that
- * the whole arena and the whole of libc lie within 2 GiB of each other.
+ * Pick the place for the run view: the gap position nearest the data that
+ * loaded code reaches PC-relatively (by default libc's) such that all of
+ * it and the whole arena lie within 2 GiB of each other.
  * With low32, the arena must lie below 2 GiB instead (for -fno-pic code).
  */
-static void *place(size_t size, int fd, bool low32) {
+static void *place(size_t size, int fd, bool low32, uint64_t near_lo,
+                   uint64_t near_hi) {
   uint64_t g[512][2];
   size_t n = gaps(g, 512);
   if (low32) {
@@ -125,8 +127,12 @@ static void *place(size_t size, int fd, bool low32) {
   void *sym = dlsym(RTLD_DEFAULT, "stderr");
   if (sym)
     s.want = (uint64_t)(uintptr_t)sym;
-  if (!dl_iterate_phdr(libc_span, &s))
+  if (near_hi > near_lo) {
+    s.lo = near_lo;
+    s.hi = near_hi;
+  } else if (!dl_iterate_phdr(libc_span, &s)) {
     return NULL;
+  }
   const uint64_t reach = 2 * GIB - 64 * 1024 * 1024; /* keep a margin */
   uint64_t best = 0, bestd = UINT64_MAX;
   for (size_t i = 0; i < n; i++) {
@@ -157,7 +163,7 @@ static void *place(size_t size, int fd, bool low32) {
 }
 
 int reload__arena_map(reload_ctx *ctx, reload__arena *a, size_t size,
-                      bool low32) {
+                      bool low32, uint64_t near_lo, uint64_t near_hi) {
   memset(a, 0, sizeof *a);
   a->fd = -1;
   size = RELOAD__ALIGN_UP(size, RELOAD__PAGE);
@@ -173,7 +179,9 @@ int reload__arena_map(reload_ctx *ctx, reload__arena *a, size_t size,
                        "cannot size the arena to %zu bytes: %s", size,
                        strerror(e));
   }
-  void *run = place(size, fd, low32);
+  void *run = place(size, fd, low32, near_lo, near_hi);
+  if (!run && near_hi > near_lo && !low32)
+    run = place(size, fd, false, 0, 0); /* at least near libc */
   if (!run) {
     if (low32) {
       close(fd);

@@ -431,6 +431,7 @@ int reload__obj_parse(reload_ctx *ctx, reload__obj *o) {
 void reload__obj_free(reload__obj *o) {
   if (!o)
     return;
+  free(o->gidx);
   free(o->fns);
   free(o->gone);
   free(o->direct);

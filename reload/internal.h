@@ -51,8 +51,10 @@ typedef struct reload__run {
   struct reload__run *next;
 } reload__run;
 
+/* Map the arena.  [near_lo, near_hi) is what PC-relative references must
+ * reach (data in shared libraries or the host); 0, 0 means libc. */
 int reload__arena_map(reload_ctx *ctx, reload__arena *a, size_t size,
-                      bool low32);
+                      bool low32, uint64_t near_lo, uint64_t near_hi);
 void reload__arena_unmap(reload__arena *a);
 /* Take `len` bytes (rounded to pages) and return their offset, or -1. */
 int64_t reload__arena_take(reload__arena *a, size_t len);
@@ -139,6 +141,7 @@ typedef struct reload__obj {
 
   /* Filled in by the link. */
   uint64_t *symval;  /* resolved address (or TLS offset) of each symbol */
+  uint32_t *gidx;    /* globals: symbol-table index + 1, saves look-ups */
   /* Per-symbol slot numbers, plus one, so that 0 (calloc) means none. */
   int32_t *got;      /* GOT slot */
   int32_t *plt;      /* far-call stub */
@@ -373,6 +376,8 @@ int reload__link_all(reload_ctx *ctx);
  * it replaces, for data sections that keep their memory, or NULL. */
 int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old);
 int reload__rel_width(uint32_t type);
+/* Is the field at `code` (offset `off` in its section) a call or jump? */
+bool reload__rel_is_branch(uint32_t type, uint64_t off, const uint8_t *code);
 const reload__drel *reload__drel_find(const reload__obj *o, uint32_t sec,
                                       uint64_t off);
 

@@ -119,6 +119,7 @@ static int define(reload__link *L, reload__obj *o, uint32_t i) {
   reload__gsym *g = reload__sym_get(&L->ctx->syms, name, &added);
   if (!g)
     return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  o->gidx[i - o->firstglobal] = (uint32_t)(g - L->ctx->syms.v) + 1;
   if (undef) {
     if (added) {
       g->kind = bind == STB_WEAK ? RELOAD__SYM_WEAKUNDEF : RELOAD__SYM_UNDEF;
@@ -203,6 +204,10 @@ static int enter(reload__link *L, reload__obj *o) {
   int r = comdat(L, o);
   if (r)
     return r;
+  free(o->gidx);
+  o->gidx = calloc(o->nsym - o->firstglobal + 1, sizeof *o->gidx);
+  if (!o->gidx)
+    return reload__err(L->ctx, RELOAD_ENOMEM, NULL, "out of memory");
   for (uint32_t i = o->firstglobal; i < o->nsym; i++)
     if ((r = define(L, o, i)))
       return r;
@@ -399,6 +404,8 @@ reload__gsym *reload__global(reload_ctx *ctx, const reload__obj *o,
                              uint32_t i) {
   if (i < o->firstglobal || !o->sym[i].st_name)
     return NULL;
+  if (o->gidx && o->gidx[i - o->firstglobal])
+    return &ctx->syms.v[o->gidx[i - o->firstglobal] - 1];
   return reload__sym_find(&ctx->syms, o->str + o->sym[i].st_name);
 }
 
@@ -451,6 +458,21 @@ static int scan(reload__link *L, reload__obj *o) {
       }
       if (need & RELOAD__NEED_PLT) {
         reload__gsym *g = reload__global(ctx, o, sym);
+        if (type == R_X86_64_PC32 && g && g->addr &&
+            (g->kind == RELOAD__SYM_SHLIB || g->kind == RELOAD__SYM_HOST)) {
+          /* Data outside the arena loaded with a plain PC32 (gcc -fPIE
+           * reaching stdin or environ): the arena must be placed near it.
+           * A call or lea could use a stub instead. */
+          const uint8_t *code =
+              o->data + o->sh[t].sh_offset + r[k].r_offset;
+          if (!reload__rel_is_branch(type, r[k].r_offset, code) &&
+              !(r[k].r_offset >= 2 && code[-2] == 0x8d)) {
+            if (!L->farlo || g->addr < L->farlo)
+              L->farlo = g->addr;
+            if (g->addr + 8 > L->farhi)
+              L->farhi = g->addr + 8;
+          }
+        }
         if (g && external(g)) {
           if (!slots(ctx, &o->plt, o->nsym) || !slots(ctx, &o->got, o->nsym))
             return RELOAD_ENOMEM;
@@ -542,7 +564,7 @@ static int map_arena(reload__link *L) {
   for (reload__obj *o = L->objs; o && !low; o = o->next)
     low = o->abs32;
   size_t size = ctx->opt.arena_size ? ctx->opt.arena_size : (size_t)1 << 30;
-  int r = reload__arena_map(ctx, &ctx->arena, size, low);
+  int r = reload__arena_map(ctx, &ctx->arena, size, low, L->farlo, L->farhi);
   if (r)
     return r;
   ctx->mapped = true;
@@ -606,32 +628,57 @@ void reload__obj_unmap(reload_ctx *ctx, reload__obj *o) {
   o->nchunks = 0;
 }
 
+/*
+ * One run of pages per class for the whole batch, cut into page-aligned
+ * pieces per object: neighbours with the same protection merge into one
+ * mapping, so a link of a thousand objects makes three, not thousands,
+ * and each object's pieces can still be given back on their own.
+ */
 static int take(reload__link *L) {
   reload_ctx *ctx = L->ctx;
-  for (reload__obj *o = L->objs; o; o = o->next) {
-    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_RODATA; c++) {
-      if (!o->span[c].len)
-        continue;
-      uint64_t len = o->span[c].len;
-      int64_t off = reload__arena_take(&ctx->arena, len);
-      if (off < 0) {
-        o->span[c].len = 0;
-        return full(ctx, len);
-      }
-      o->span[c].off = (size_t)off;
-      o->span[c].len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
+  uint64_t tot[RELOAD__NCLS] = {0};
+  for (reload__obj *o = L->objs; o; o = o->next)
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+      tot[c] += RELOAD__ALIGN_UP(o->span[c].len, RELOAD__PAGE);
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+    L->span[c].len = 0;
+    if (!tot[c])
+      continue;
+    int64_t off = reload__arena_take(&ctx->arena, tot[c]);
+    if (off < 0) {
+      for (int k = RELOAD__CLS_TEXT; k < c; k++)
+        if (L->span[k].len)
+          reload__arena_give(&ctx->arena, L->span[k].off, L->span[k].len);
+      memset(L->span, 0, sizeof L->span);
+      for (reload__obj *o = L->objs; o; o = o->next)
+        memset(o->span, 0, sizeof o->span);
+      return full(ctx, tot[c]);
     }
+    L->span[c].off = (size_t)off;
+    L->span[c].len = tot[c];
+    /* Fault the pages in with one call rather than one fault each. */
+    madvise(ctx->arena.wr + off, tot[c], MADV_POPULATE_WRITE);
+  }
+  size_t cur[RELOAD__NCLS] = {0};
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+      uint64_t len = RELOAD__ALIGN_UP(o->span[c].len, RELOAD__PAGE);
+      o->span[c].off = L->span[c].off + cur[c];
+      o->span[c].len = len;
+      cur[c] += len;
+    }
+  }
+  for (reload__obj *o = L->objs; o; o = o->next) {
     if (o->span[RELOAD__CLS_DATA].len) {
-      reload__chunk *c = reload__chunk_new(ctx, o->span[RELOAD__CLS_DATA].len);
-      if (!c)
-        return RELOAD_EARENA;
-      if (reload__chunk_ref(ctx, o, c)) {
-        reload__arena_give(&ctx->arena, c->off, c->len);
+      /* Data may outlive this version (a newer one can keep it), so it
+       * is a counted chunk rather than a plain span. */
+      reload__chunk *c = calloc(1, sizeof *c);
+      if (!c || reload__chunk_ref(ctx, o, c)) {
         free(c);
-        return RELOAD_ENOMEM;
+        return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
       }
-      o->span[RELOAD__CLS_DATA].off = c->off;
-      o->span[RELOAD__CLS_DATA].len = c->len;
+      c->off = o->span[RELOAD__CLS_DATA].off;
+      c->len = o->span[RELOAD__CLS_DATA].len;
     }
   }
   if (L->tlssize) {
@@ -808,13 +855,11 @@ static int protect(reload__link *L) {
       [RELOAD__CLS_DATA] = PROT_READ | PROT_WRITE,
   };
   reload_ctx *ctx = L->ctx;
-  for (reload__obj *o = L->objs; o; o = o->next) {
-    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
-      reload__span *s = &o->span[c];
-      if (s->len && reload__arena_protect(&ctx->arena, s->off, s->len, prot[c]))
-        return reload__err(ctx, RELOAD_EARENA, NULL,
-                           "cannot set the protection of arena pages");
-    }
+  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
+    reload__span *s = &L->span[c];
+    if (s->len && reload__arena_protect(&ctx->arena, s->off, s->len, prot[c]))
+      return reload__err(ctx, RELOAD_EARENA, NULL,
+                         "cannot set the protection of arena pages");
   }
   if (L->b->tlsimg &&
       reload__arena_protect(&ctx->arena, L->b->tlsimg->off, L->b->tlsimg->len,
@@ -881,12 +926,12 @@ int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
     r = pull_archives(L);
   if (!r)
     r = resolve(L);
-  if (!r)
-    r = map_arena(L);
   if (!r && old)
     r = reload__state_match(L);
   if (!r)
     r = layout(L);
+  if (!r)
+    r = map_arena(L);
   if (!r)
     r = take(L);
   if (!r)

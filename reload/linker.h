@@ -25,6 +25,8 @@ typedef struct reload__link {
   size_t nundo, capundo;
   uint64_t tlssize, tlsalign; /* the batch's TLS block */
   unsigned kept, reset;    /* variables, for the report */
+  reload__span span[RELOAD__NCLS]; /* the batch's pages, per class */
+  uint64_t farlo, farhi;   /* outside data reached by plain PC32 */
 } reload__link;
 
 /* Run the pipeline up to protections; on failure everything is undone. */

@@ -170,7 +170,7 @@ static uint64_t sym_size(reload_ctx *ctx, const reload__obj *o, uint32_t i) {
 /* True when the relocation at `code` is the operand of a call or jump:
  * E8 call, E9 jmp, 0F 8x jcc.  (A RIP-relative memory operand is preceded
  * by a ModRM byte, which is never one of those.) */
-static bool branch(uint32_t type, uint64_t off, const uint8_t *code) {
+bool reload__rel_is_branch(uint32_t type, uint64_t off, const uint8_t *code) {
   if (type == R_X86_64_PLT32)
     return true;
   if (type != R_X86_64_PC32 || off < 1)
@@ -194,7 +194,7 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
                        int64_t A, const uint8_t *code, uint64_t off,
                        uint64_t S) {
   if (o->direct[sym])
-    return branch(type, off, code) ? o->direct[sym] : S;
+    return reload__rel_is_branch(type, off, code) ? o->direct[sym] : S;
   if (ELF64_ST_TYPE(o->sym[sym].st_info) != STT_SECTION)
     return S;
   uint32_t sec = reload__sym_shndx(o, sym);
@@ -202,7 +202,7 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
     return S;
   uint64_t foff;
   if (type == R_X86_64_PC32 || type == R_X86_64_PLT32) {
-    if (site->cls != RELOAD__CLS_TEXT || branch(type, off, code))
+    if (site->cls != RELOAD__CLS_TEXT || reload__rel_is_branch(type, off, code))
       return S;
     foff = (uint64_t)A + 4;
   } else if (type == R_X86_64_64 || type == R_X86_64_32 ||
@@ -336,7 +336,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
       case R_X86_64_PC32:
         v = (int64_t)(S + (uint64_t)A - P);
         if (!fits_s32(v) && o->plt && o->plt[sym] &&
-            (branch(type, r[k].r_offset, sec->wr + r[k].r_offset) ||
+            (reload__rel_is_branch(type, r[k].r_offset, sec->wr + r[k].r_offset) ||
              (r[k].r_offset >= 2 && sec->wr[r[k].r_offset - 2] == 0x8d))) {
           /* A far function called, or its address taken with lea, through
            * a plain PC32: go through its stub, as a PLT would.  A load
