@@ -10,8 +10,8 @@
  * the entry's address, so swapping a version is one aligned 8-byte store
  * per function.  Entries are never freed: their addresses are handed out.
  *
- * Entries come in blocks: one code page (r-x) holding a common "removed"
- * stub and 254 entries, and one slot page (rw-).
+ * Entries come in blocks: 64 KiB of code (r-x) holding a common "removed"
+ * stub and 4094 entries, and their slots (rw-).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +40,29 @@ static void removed(uint64_t idx, reload_ctx *ctx) {
   _exit(127);
 }
 
+#define FIRST 32u
+#define SIZE 16u
+#define CODE (16u * RELOAD__PAGE)      /* 64 KiB of code a block */
+#define PER ((CODE - FIRST) / SIZE)    /* 4094 entries a block */
+#define SLOTS RELOAD__ALIGN_UP(PER * 8u, RELOAD__PAGE)
+
 static int grow(reload_ctx *ctx) {
   reload__entries *E = &ctx->ent;
-  int64_t code = reload__arena_take(&ctx->arena, RELOAD__PAGE);
+  int64_t code = reload__arena_take(&ctx->arena, CODE);
   if (code < 0)
     return reload__err(ctx, RELOAD_EARENA, NULL,
                        "the arena is full; no room for stable entries");
-  int64_t data = reload__arena_take(&ctx->arena, RELOAD__PAGE);
+  int64_t data = reload__arena_take(&ctx->arena, SLOTS);
   if (data < 0) {
-    reload__arena_give(&ctx->arena, (size_t)code, RELOAD__PAGE);
+    reload__arena_give(&ctx->arena, (size_t)code, CODE);
     return reload__err(ctx, RELOAD_EARENA, NULL,
                        "the arena is full; no room for stable entries");
   }
   reload__entblock *nb =
       realloc(E->blocks, (E->nblocks + 1) * sizeof *E->blocks);
   if (!nb) {
-    reload__arena_give(&ctx->arena, (size_t)code, RELOAD__PAGE);
-    reload__arena_give(&ctx->arena, (size_t)data, RELOAD__PAGE);
+    reload__arena_give(&ctx->arena, (size_t)code, CODE);
+    reload__arena_give(&ctx->arena, (size_t)data, SLOTS);
     return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
   }
   E->blocks = nb;
@@ -64,7 +70,7 @@ static int grow(reload_ctx *ctx) {
   b->code = (uint64_t)(uintptr_t)ctx->arena.run + (uint64_t)code;
   b->codewr = ctx->arena.wr + code;
   b->slots = (uint64_t *)(void *)(ctx->arena.run + data);
-  if (reload__arena_protect(&ctx->arena, (size_t)data, RELOAD__PAGE,
+  if (reload__arena_protect(&ctx->arena, (size_t)data, SLOTS,
                             PROT_READ | PROT_WRITE)) {
     return reload__err(ctx, RELOAD_EARENA, NULL,
                        "cannot set the protection of entry pages");
@@ -72,7 +78,7 @@ static int grow(reload_ctx *ctx) {
   /* The common stub: pop the index into %rdi, ctx into %rsi, align the
    * stack and call removed(). */
   uint8_t *p = b->codewr;
-  memset(p, 0xcc, RELOAD__PAGE);
+  memset(p, 0xcc, CODE);
   *p++ = 0x5f;                                  /* pop %rdi */
   *p++ = 0x48, *p++ = 0x83, *p++ = 0xe4, *p++ = 0xf0; /* and $-16,%rsp */
   *p++ = 0x48, *p++ = 0xbe;                     /* movabs $ctx,%rsi */
@@ -84,17 +90,13 @@ static int grow(reload_ctx *ctx) {
   *p++ = 0xff, *p++ = 0xd0;                     /* call *%rax */
   *p++ = 0x0f, *p++ = 0x0b;                     /* ud2 */
   /* The stub is 26 bytes: entries start at 32. */
-  if (reload__arena_protect(&ctx->arena, (size_t)code, RELOAD__PAGE,
+  if (reload__arena_protect(&ctx->arena, (size_t)code, CODE,
                             PROT_READ | PROT_EXEC))
     return reload__err(ctx, RELOAD_EARENA, NULL,
                        "cannot set the protection of entry pages");
   E->nblocks++;
   return 0;
 }
-
-#define FIRST 32u
-#define SIZE 16u
-#define PER ((RELOAD__PAGE - FIRST) / SIZE) /* 254 entries a block */
 
 uint64_t reload__entry_addr(const reload_ctx *ctx, uint32_t idx) {
   const reload__entblock *b = &ctx->ent.blocks[idx / PER];
@@ -133,6 +135,7 @@ int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
     E->v = nv;
     E->cap = nc;
   }
+  size_t klen = strlen(key), nlen = strlen(name);
   char *k = strdup(key);
   bool a;
   if (!k || !(g = reload__sym_get(&E->keys, k, &a))) {
@@ -143,9 +146,8 @@ int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
   g->size = idx;
   reload__entry *e = &E->v[idx];
   memset(e, 0, sizeof *e);
-  e->name = strdup(name);
-  if (!e->name)
-    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  /* The key ends with the name (it is "name" or "object\1name"). */
+  e->name = k + klen - nlen;
   /* Write the entry's code through the write view. */
   reload__entblock *b = &E->blocks[idx / PER];
   uint64_t at = reload__entry_addr(ctx, idx);
@@ -171,8 +173,6 @@ int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
 
 void reload__entries_free(reload_ctx *ctx) {
   reload__entries *E = &ctx->ent;
-  for (uint32_t i = 0; i < E->n; i++)
-    free(E->v[i].name);
   free(E->v);
   free(E->blocks);
   reload__symtab_free(&E->keys);

@@ -154,8 +154,11 @@ typedef struct reload__obj {
   struct reload__batch *batch;
   struct reload__obj *next;   /* in its batch */
 
-  /* Its own pages, and the GOT and stubs inside them. */
+  /* Where its classes are: text on pages of its own (so that it can be
+   * retired alone), read-only data and data packed with the rest of its
+   * batch in counted chunks.  The GOT and stubs are inside. */
   reload__span span[RELOAD__NCLS];
+  uint64_t salign[RELOAD__NCLS]; /* largest alignment in each class */
   reload__chunk **chunks;     /* shared pages it holds a reference to */
   uint32_t nchunks;
   uint64_t gotaddr, pltaddr;  /* run-view addresses */
@@ -298,7 +301,6 @@ void reload__libs_close(reload_ctx *ctx);
  * They share one TLS module, as the objects of one .so would. */
 typedef struct reload__batch {
   reload__tlsmod *tls;
-  reload__chunk *tlsimg; /* the TLS module's image */
   reload__obj *objs;
   struct reload__batch *next;
 } reload__batch;
@@ -306,7 +308,7 @@ typedef struct reload__batch {
 /* ---- stable entries (entry.c) ---------------------------------------- */
 
 typedef struct reload__entry {
-  char *name;
+  const char *name;    /* points into its key */
   const char *unitkey; /* owner, for messages */
   unsigned removed_in; /* version that removed it, 0 while it exists */
 } reload__entry;

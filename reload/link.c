@@ -540,6 +540,8 @@ static int layout(reload__link *L) {
          * __register_frame looks for (ld's crtend supplies it natively). */
         uint64_t extra = reload__is_ehframe(o, i) ? 4 : 0;
         s->addr = place(&size[s->cls], sh->sh_size + extra, sh->sh_addralign);
+        if (sh->sh_addralign > o->salign[s->cls])
+          o->salign[s->cls] = sh->sh_addralign;
       }
     }
     int r = scan(L, o);
@@ -612,9 +614,9 @@ int reload__chunk_ref(reload_ctx *ctx, reload__obj *o, reload__chunk *c) {
 
 /* Drop an object's pages: its own, and its references to shared ones. */
 void reload__obj_unmap(reload_ctx *ctx, reload__obj *o) {
-  for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_RODATA; c++)
-    if (o->span[c].len)
-      reload__arena_give(&ctx->arena, o->span[c].off, o->span[c].len);
+  if (o->span[RELOAD__CLS_TEXT].len)
+    reload__arena_give(&ctx->arena, o->span[RELOAD__CLS_TEXT].off,
+                       o->span[RELOAD__CLS_TEXT].len);
   memset(o->span, 0, sizeof o->span);
   for (uint32_t i = 0; i < o->nchunks; i++) {
     reload__chunk *c = o->chunks[i];
@@ -629,17 +631,34 @@ void reload__obj_unmap(reload_ctx *ctx, reload__obj *o) {
 }
 
 /*
- * One run of pages per class for the whole batch, cut into page-aligned
- * pieces per object: neighbours with the same protection merge into one
- * mapping, so a link of a thousand objects makes three, not thousands,
- * and each object's pieces can still be given back on their own.
+ * One run of pages per class for the whole batch: neighbours with the same
+ * protection merge into one mapping, so a link of a thousand objects makes
+ * three mappings, not thousands.  Code is cut into page-aligned pieces per
+ * object, so that one version's code can be retired and freed alone.
+ * Read-only data and data are packed, in two chunks the batch's objects
+ * share and count: a newer version may keep an older one's data, and old
+ * code may still read its own constants.
  */
 static int take(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   uint64_t tot[RELOAD__NCLS] = {0};
-  for (reload__obj *o = L->objs; o; o = o->next)
-    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
-      tot[c] += RELOAD__ALIGN_UP(o->span[c].len, RELOAD__PAGE);
+  for (reload__obj *o = L->objs; o; o = o->next) {
+    tot[RELOAD__CLS_TEXT] += RELOAD__ALIGN_UP(o->span[RELOAD__CLS_TEXT].len,
+                                              RELOAD__PAGE);
+    for (int c = RELOAD__CLS_RODATA; c <= RELOAD__CLS_DATA; c++) {
+      uint64_t al = o->salign[c] > 16 ? o->salign[c] : 16;
+      tot[c] = RELOAD__ALIGN_UP(tot[c], al);
+      o->span[c].off = tot[c]; /* relative, for now */
+      tot[c] += o->span[c].len;
+    }
+  }
+  if (L->tlssize) {
+    /* The TLS image rides at the end of the read-only chunk. */
+    uint64_t al = L->tlsalign > 16 ? L->tlsalign : 16;
+    tot[RELOAD__CLS_RODATA] = RELOAD__ALIGN_UP(tot[RELOAD__CLS_RODATA], al);
+    L->tlsoff = tot[RELOAD__CLS_RODATA];
+    tot[RELOAD__CLS_RODATA] += L->tlssize;
+  }
   for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
     L->span[c].len = 0;
     if (!tot[c])
@@ -655,41 +674,50 @@ static int take(reload__link *L) {
       return full(ctx, tot[c]);
     }
     L->span[c].off = (size_t)off;
-    L->span[c].len = tot[c];
+    L->span[c].len = RELOAD__ALIGN_UP(tot[c], RELOAD__PAGE);
     /* Fault the pages in with one call rather than one fault each. */
     madvise(ctx->arena.wr + off, tot[c], MADV_POPULATE_WRITE);
   }
-  size_t cur[RELOAD__NCLS] = {0};
+  reload__chunk *chunk[RELOAD__NCLS] = {NULL};
+  for (int c = RELOAD__CLS_RODATA; c <= RELOAD__CLS_DATA; c++) {
+    if (!L->span[c].len)
+      continue;
+    chunk[c] = calloc(1, sizeof *chunk[c]);
+    if (!chunk[c]) {
+      for (int k = RELOAD__CLS_TEXT; k <= RELOAD__CLS_DATA; k++)
+        if (L->span[k].len)
+          reload__arena_give(&ctx->arena, L->span[k].off, L->span[k].len);
+      free(chunk[RELOAD__CLS_RODATA]);
+      memset(L->span, 0, sizeof L->span);
+      for (reload__obj *o = L->objs; o; o = o->next)
+        memset(o->span, 0, sizeof o->span);
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
+    chunk[c]->off = L->span[c].off;
+    chunk[c]->len = L->span[c].len;
+  }
+  size_t cur = 0;
+  int err = 0;
   for (reload__obj *o = L->objs; o; o = o->next) {
-    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++) {
-      uint64_t len = RELOAD__ALIGN_UP(o->span[c].len, RELOAD__PAGE);
-      o->span[c].off = L->span[c].off + cur[c];
-      o->span[c].len = len;
-      cur[c] += len;
+    uint64_t len = RELOAD__ALIGN_UP(o->span[RELOAD__CLS_TEXT].len, RELOAD__PAGE);
+    o->span[RELOAD__CLS_TEXT].off = L->span[RELOAD__CLS_TEXT].off + cur;
+    o->span[RELOAD__CLS_TEXT].len = len;
+    cur += len;
+    for (int c = RELOAD__CLS_RODATA; c <= RELOAD__CLS_DATA; c++) {
+      o->span[c].off += L->span[c].off;
+      if (chunk[c] && !err)
+        err = reload__chunk_ref(ctx, o, chunk[c]);
     }
   }
-  for (reload__obj *o = L->objs; o; o = o->next) {
-    if (o->span[RELOAD__CLS_DATA].len) {
-      /* Data may outlive this version (a newer one can keep it), so it
-       * is a counted chunk rather than a plain span. */
-      reload__chunk *c = calloc(1, sizeof *c);
-      if (!c || reload__chunk_ref(ctx, o, c)) {
-        free(c);
-        return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
-      }
-      c->off = o->span[RELOAD__CLS_DATA].off;
-      c->len = o->span[RELOAD__CLS_DATA].len;
+  /* Chunks nobody holds (out of memory above) must not leak their pages. */
+  for (int c = RELOAD__CLS_RODATA; c <= RELOAD__CLS_DATA; c++)
+    if (chunk[c] && !chunk[c]->refs) {
+      reload__arena_give(&ctx->arena, chunk[c]->off, chunk[c]->len);
+      free(chunk[c]);
     }
-  }
-  if (L->tlssize) {
-    reload__chunk *c = reload__chunk_new(ctx, L->tlssize);
-    if (!c)
-      return RELOAD_EARENA;
-    L->b->tlsimg = c;
-    for (reload__obj *o = L->objs; o; o = o->next)
-      if (reload__chunk_ref(ctx, o, c))
-        return RELOAD_ENOMEM;
-  }
+  if (err)
+    return err;
+  L->tlsoff += L->span[RELOAD__CLS_RODATA].off;
   return 0;
 }
 
@@ -707,8 +735,8 @@ static int assign(reload__link *L) {
     int r = reload__tls_new(ctx, &b->tls);
     if (r)
       return r;
-    tlsimg = run_at(ctx, b->tlsimg->off);
-    tlswr = ctx->arena.wr + b->tlsimg->off;
+    tlsimg = run_at(ctx, L->tlsoff);
+    tlswr = ctx->arena.wr + L->tlsoff;
     b->tls->image = (const uint8_t *)(uintptr_t)tlsimg;
     b->tls->size = L->tlssize;
     b->tls->align = L->tlsalign;
@@ -861,11 +889,6 @@ static int protect(reload__link *L) {
       return reload__err(ctx, RELOAD_EARENA, NULL,
                          "cannot set the protection of arena pages");
   }
-  if (L->b->tlsimg &&
-      reload__arena_protect(&ctx->arena, L->b->tlsimg->off, L->b->tlsimg->len,
-                            PROT_READ))
-    return reload__err(ctx, RELOAD_EARENA, NULL,
-                       "cannot set the protection of arena pages");
   return 0;
 }
 
@@ -909,6 +932,10 @@ int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
     }
     return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
   }
+  /* Phase times, for `reloadd check -vv`. */
+  uint64_t t[12];
+  int nt = 0;
+  t[nt++] = reload__now_ns();
   int r = 0;
   for (reload__obj *o = objs, *nx; o; o = nx) {
     nx = o->next;
@@ -922,35 +949,55 @@ int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
   }
   if (!r && old)
     r = orphan(L);
+  t[nt++] = reload__now_ns();
   if (!r)
     r = pull_archives(L);
   if (!r)
     r = resolve(L);
+  t[nt++] = reload__now_ns();
   if (!r && old)
     r = reload__state_match(L);
   if (!r)
     r = layout(L);
+  t[nt++] = reload__now_ns();
   if (!r)
     r = map_arena(L);
+  t[nt++] = reload__now_ns();
   if (!r)
     r = take(L);
+  t[nt++] = reload__now_ns();
   if (!r)
     r = assign(L);
+  t[nt++] = reload__now_ns();
   if (!r)
     r = fill(L);
+  t[nt++] = reload__now_ns();
   if (!r) {
-    uint64_t t1 = reload__now_ns();
     for (reload__obj *o = L->objs; o; o = o->next) {
       int e = reload__relocate(ctx, o, old);
       if (e && !r)
         r = e;
     }
-    ctx->stats.reloc_ns += reload__now_ns() - t1;
+    ctx->stats.reloc_ns += reload__now_ns() - t[nt - 1];
   }
+  t[nt++] = reload__now_ns();
   if (!r && old)
     r = reload__state_carry(L);
   if (!r)
     r = protect(L);
+  t[nt++] = reload__now_ns();
+  if (!r) {
+    static const char *const names[] = {"symbols", "resolve", "layout",
+                                        "map", "pages", "assign", "copy",
+                                        "relocate", "protect"};
+    char buf[512];
+    size_t n = 0;
+    for (int i = 1; i < nt && n < sizeof buf; i++)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s %.3f ms%s",
+                            names[i - 1], (double)(t[i] - t[i - 1]) / 1e6,
+                            i + 1 < nt ? ", " : "");
+    reload__log(ctx, RELOAD_LOG_DEBUG, NULL, "link phases: %s", buf);
+  }
   if (r)
     reload__link_undo(L);
   return r;

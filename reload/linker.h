@@ -24,6 +24,7 @@ typedef struct reload__link {
   struct reload__undo *undo;
   size_t nundo, capundo;
   uint64_t tlssize, tlsalign; /* the batch's TLS block */
+  uint64_t tlsoff;         /* its image, in the read-only chunk */
   unsigned kept, reset;    /* variables, for the report */
   reload__span span[RELOAD__NCLS]; /* the batch's pages, per class */
   uint64_t farlo, farhi;   /* outside data reached by plain PC32 */
