@@ -101,7 +101,7 @@ int reload__ar_parse(reload_ctx *ctx, reload__archive *ar) {
     if (size >= 8 && memcmp(d, "!<thin>\n", 8) == 0)
       return BAD("thin archives are not supported; make a normal one with "
                  "ar rcs");
-    return BAD("not an ar archive (bad magic)");
+    return BAD("neither an ELF object nor an ar archive (bad magic)");
   }
   /* Names are copied out with their terminators fixed; the buffer of all
    * of them is at most the archive's size. */

@@ -52,6 +52,10 @@ void reload_close(reload_ctx *ctx) {
     nb = b->next;
     for (reload__obj *o = b->objs, *nx; o; o = nx) {
       nx = o->next;
+      /* The arena goes as a whole below; only the counts matter here. */
+      for (uint32_t i = 0; i < o->nchunks; i++)
+        if (--o->chunks[i]->refs == 0)
+          free(o->chunks[i]);
       reload__obj_free(o);
     }
     reload__tls_free(b->tls);

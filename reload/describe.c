@@ -157,7 +157,7 @@ static void describe_obj(struct out *w, reload__obj *o) {
     if (!o->secs[t].rela)
       continue;
     const Elf64_Shdr *rs = &o->sh[o->secs[t].rela];
-    const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
+    const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + rs->sh_offset);
     for (uint64_t k = 0; k < rs->sh_size / sizeof *r; k++) {
       uint32_t ty = ELF64_R_TYPE(r[k].r_info);
       if (ty < 64)

@@ -110,7 +110,7 @@ static int check_strtab(reload_ctx *ctx, reload__obj *o, uint32_t i,
 
 /* The header and the section table: sizes, counts and ranges. */
 static int check_header(reload_ctx *ctx, reload__obj *o) {
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)o->data;
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)o->data;
   if (o->size < sizeof *eh)
     return BAD("file too short for an ELF header (%zu bytes)", o->size);
   if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
@@ -120,8 +120,11 @@ static int check_header(reload_ctx *ctx, reload__obj *o) {
                eh->e_ident[EI_CLASS]);
   if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
     return BAD("not a little-endian ELF object");
-  if (eh->e_ident[EI_VERSION] != EV_CURRENT)
-    return BAD("unknown ELF version %u", eh->e_ident[EI_VERSION]);
+  if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
+    return BAD("unknown ELF version %u/%u", eh->e_ident[EI_VERSION],
+               eh->e_version);
+  if (eh->e_ehsize != sizeof *eh)
+    return BAD("bad ELF header size %u (want %zu)", eh->e_ehsize, sizeof *eh);
   if (eh->e_type != ET_REL)
     return BAD("not a relocatable object (e_type %u); pass .o files built "
                "with -c, not executables or shared libraries",
@@ -141,7 +144,7 @@ static int check_header(reload_ctx *ctx, reload__obj *o) {
                "bytes); the file is truncated or corrupt",
                (unsigned long long)eh->e_shoff, o->size);
   o->eh = eh;
-  o->sh = (const Elf64_Shdr *)(o->data + eh->e_shoff);
+  o->sh = (const Elf64_Shdr *)(const void *)(o->data + eh->e_shoff);
   uint64_t n = eh->e_shnum;
   if (n == 0) /* extended numbering: the count is in section 0 */
     n = o->sh[0].sh_size;
@@ -173,6 +176,10 @@ static int check_header(reload_ctx *ctx, reload__obj *o) {
       return BAD("section %u: alignment %llu is larger than 1 MiB, which "
                  "reload does not support",
                  i, (unsigned long long)s->sh_addralign);
+    if ((s->sh_flags & SHF_ALLOC) && (s->sh_flags & SHF_COMPRESSED))
+      return BAD("section %u: compressed, but loaded sections cannot be; "
+                 "rebuild without --compress-debug-sections on it",
+                 i);
     if ((s->sh_flags & SHF_ALLOC) && s->sh_size > (1ull << 40))
       return BAD("section %u: size %llu is implausible", i,
                  (unsigned long long)s->sh_size);
@@ -234,8 +241,11 @@ static int check_symtab(reload_ctx *ctx, reload__obj *o) {
   int r = check_strtab(ctx, o, s->sh_link, "symbol string table");
   if (r)
     return r;
+  if (o->data[o->sh[s->sh_link].sh_offset] != '\0')
+    return BAD("symbol string table (section %u) does not start with a NUL",
+               s->sh_link);
   o->symsec = symsec;
-  o->sym = (const Elf64_Sym *)(o->data + s->sh_offset);
+  o->sym = (const Elf64_Sym *)(const void *)(o->data + s->sh_offset);
   o->nsym = (uint32_t)n;
   o->firstglobal = s->sh_info;
   o->str = (const char *)o->data + o->sh[s->sh_link].sh_offset;
@@ -246,7 +256,7 @@ static int check_symtab(reload_ctx *ctx, reload__obj *o) {
       return BAD("extended section index table (section %u) does not match "
                  "the symbol table",
                  xsec);
-    o->shndx = (const uint32_t *)(o->data + x->sh_offset);
+    o->shndx = (const uint32_t *)(const void *)(o->data + x->sh_offset);
   }
   for (uint32_t i = 0; i < o->nsym; i++) {
     const Elf64_Sym *y = &o->sym[i];
@@ -287,8 +297,17 @@ static int check_symtab(reload_ctx *ctx, reload__obj *o) {
                  "(%s, %llu bytes)",
                  i, o->str + y->st_name, (unsigned long long)y->st_value, sec,
                  secname(o, sec), (unsigned long long)o->sh[sec].sh_size);
-    if (i >= o->firstglobal && ELF64_ST_BIND(y->st_info) == STB_LOCAL)
+    unsigned bind = ELF64_ST_BIND(y->st_info);
+    if (bind != STB_LOCAL && bind != STB_GLOBAL && bind != STB_WEAK &&
+        bind != STB_GNU_UNIQUE)
+      return BAD("symbol %u (%s): unknown binding %u", i,
+                 o->str + y->st_name, bind);
+    if (i >= o->firstglobal && bind == STB_LOCAL)
       return BAD("symbol %u (%s): local symbol after the first global (%u)",
+                 i, o->str + y->st_name, o->firstglobal);
+    if (i < o->firstglobal && i > 0 && bind != STB_LOCAL)
+      return BAD("symbol %u (%s): global symbol among the locals (the first "
+                 "global is %u)",
                  i, o->str + y->st_name, o->firstglobal);
   }
   return 0;
@@ -324,7 +343,7 @@ static int check_rela(reload_ctx *ctx, reload__obj *o, uint32_t i) {
     return BAD("section %u (%s) has two relocation sections (%u and %u)", t,
                secname(o, t), o->secs[t].rela, i);
   o->secs[t].rela = i;
-  const Elf64_Rela *r = (const Elf64_Rela *)(o->data + s->sh_offset);
+  const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + s->sh_offset);
   uint64_t n = s->sh_size / sizeof *r;
   uint64_t tsize = ts->sh_size;
   for (uint64_t k = 0; k < n; k++) {
@@ -370,9 +389,15 @@ static int check_group(reload_ctx *ctx, reload__obj *o, uint32_t i) {
   if (!o->sym || s->sh_link != o->symsec || s->sh_info >= o->nsym)
     return BAD("group section %u (%s): signature symbol %u invalid", i,
                secname(o, i), s->sh_info);
-  const uint32_t *w = (const uint32_t *)(o->data + s->sh_offset);
+  const uint32_t *w = (const uint32_t *)(const void *)(o->data + s->sh_offset);
+  if (w[0] & ~(uint32_t)GRP_COMDAT)
+    return BAD("group section %u (%s): unknown flags %#x", i, secname(o, i),
+               w[0]);
+  if (s->sh_info == 0)
+    return BAD("group section %u (%s): no signature symbol", i,
+               secname(o, i));
   for (uint64_t k = 1; k < s->sh_size / 4; k++)
-    if (w[k] == 0 || w[k] >= o->nsec)
+    if (w[k] == 0 || w[k] >= o->nsec || w[k] == i || w[k] == o->symsec)
       return BAD("group section %u (%s): member %u out of range", i,
                  secname(o, i), w[k]);
   return 0;

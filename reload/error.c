@@ -34,6 +34,8 @@ void reload__clear_err(reload_ctx *ctx) {
 }
 
 static void vlog(reload_ctx *ctx, int level, const char *file,
+                 const char *fmt, va_list ap) RELOAD__PRINTF(4, 0);
+static void vlog(reload_ctx *ctx, int level, const char *file,
                  const char *fmt, va_list ap) {
   char msg[700];
   vsnprintf(msg, sizeof msg, fmt, ap);

@@ -293,6 +293,8 @@ void *reload__tls_get_addr(void *ti);
 
 int reload__lib_open(reload_ctx *ctx, const char *name);
 void *reload__lib_sym(reload_ctx *ctx, const char *name);
+/* The ELF type (STT_*) of the library symbol at `addr`, or `fallback`. */
+int reload__lib_type(void *addr, int fallback);
 void reload__libs_close(reload_ctx *ctx);
 
 /* ---- batches and the context (ctx.c, link.c) ------------------------- */

@@ -57,7 +57,7 @@ static int comdat(reload__link *L, reload__obj *o) {
     const Elf64_Shdr *s = &o->sh[i];
     if (s->sh_type != SHT_GROUP)
       continue;
-    const uint32_t *w = (const uint32_t *)(o->data + s->sh_offset);
+    const uint32_t *w = (const uint32_t *)(const void *)(o->data + s->sh_offset);
     if (!(w[0] & GRP_COMDAT))
       continue;
     /* The group's signature lives in the symbol table's namespace; a
@@ -370,6 +370,8 @@ static int resolve(reload__link *L) {
         return RELOAD_ENOMEM;
       g->kind = RELOAD__SYM_SHLIB;
       g->addr = (uint64_t)(uintptr_t)a;
+      /* The library's own type: whether a lea of it may use a stub. */
+      g->type = reload__lib_type(a, g->type);
       continue;
     }
     if (g->kind == RELOAD__SYM_WEAKUNDEF)
@@ -426,7 +428,7 @@ static int scan(reload__link *L, reload__obj *o) {
     if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
       continue;
     const Elf64_Shdr *rs = &o->sh[sec->rela];
-    const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
+    const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + rs->sh_offset);
     uint64_t n = rs->sh_size / sizeof *r;
     for (uint64_t k = 0; k < n; k++) {
       uint32_t sym = ELF64_R_SYM(r[k].r_info);
@@ -466,7 +468,8 @@ static int scan(reload__link *L, reload__obj *o) {
           const uint8_t *code =
               o->data + o->sh[t].sh_offset + r[k].r_offset;
           if (!reload__rel_is_branch(type, r[k].r_offset, code) &&
-              !(r[k].r_offset >= 2 && code[-2] == 0x8d)) {
+              !(g->type == STT_FUNC && r[k].r_offset >= 2 &&
+                code[-2] == 0x8d)) {
             if (!L->farlo || g->addr < L->farlo)
               L->farlo = g->addr;
             if (g->addr + 8 > L->farhi)
@@ -573,8 +576,8 @@ static int map_arena(reload__link *L) {
   return 0;
 }
 
-static int full(reload_ctx *ctx, uint64_t want) {
-  return reload__err(ctx, RELOAD_EARENA, NULL,
+static int full(reload_ctx *ctx, const char *file, uint64_t want) {
+  return reload__err(ctx, RELOAD_EARENA, file,
                      "the arena is full (%zu MiB reserved, %zu MiB in use, "
                      "%llu bytes more wanted); give a larger arena size",
                      ctx->arena.size >> 20, ctx->arena.committed >> 20,
@@ -590,7 +593,7 @@ reload__chunk *reload__chunk_new(reload_ctx *ctx, uint64_t len) {
   int64_t off = reload__arena_take(&ctx->arena, len);
   if (off < 0) {
     free(c);
-    full(ctx, len);
+    full(ctx, NULL, len);
     return NULL;
   }
   c->off = (size_t)off;
@@ -671,7 +674,7 @@ static int take(reload__link *L) {
       memset(L->span, 0, sizeof L->span);
       for (reload__obj *o = L->objs; o; o = o->next)
         memset(o->span, 0, sizeof o->span);
-      return full(ctx, tot[c]);
+      return full(ctx, L->objs ? L->objs->name : NULL, tot[c]);
     }
     L->span[c].off = (size_t)off;
     L->span[c].len = RELOAD__ALIGN_UP(tot[c], RELOAD__PAGE);

@@ -215,6 +215,14 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
   return f ? reload__entry_addr(ctx, f->entry) - foff : S;
 }
 
+/* A library function (not data), by what the library's symbol says. */
+static bool is_func(reload_ctx *ctx, const reload__obj *o, uint32_t sym) {
+  if (sym < o->firstglobal || !o->sym[sym].st_name)
+    return false;
+  reload__gsym *g = reload__sym_find(&ctx->syms, o->str + o->sym[sym].st_name);
+  return g && g->kind == RELOAD__SYM_SHLIB && g->type == STT_FUNC;
+}
+
 static int by_place(const void *a, const void *b) {
   const reload__drel *x = a, *y = b;
   if (x->sec != y->sec)
@@ -288,7 +296,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
     if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
       continue;
     const Elf64_Shdr *rs = &o->sh[sec->rela];
-    const Elf64_Rela *r = (const Elf64_Rela *)(o->data + rs->sh_offset);
+    const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + rs->sh_offset);
     uint64_t n = rs->sh_size / sizeof *r;
     struct place p = {ctx, o, sec->rela, 0, 0, 0, 0, t};
     /* Data is patched through a scratch word, so that a section that
@@ -336,8 +344,10 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
       case R_X86_64_PC32:
         v = (int64_t)(S + (uint64_t)A - P);
         if (!fits_s32(v) && o->plt && o->plt[sym] &&
-            (reload__rel_is_branch(type, r[k].r_offset, sec->wr + r[k].r_offset) ||
-             (r[k].r_offset >= 2 && sec->wr[r[k].r_offset - 2] == 0x8d))) {
+            (reload__rel_is_branch(type, r[k].r_offset,
+                                   sec->wr + r[k].r_offset) ||
+             (r[k].r_offset >= 2 && sec->wr[r[k].r_offset - 2] == 0x8d &&
+              is_func(ctx, o, sym)))) {
           /* A far function called, or its address taken with lea, through
            * a plain PC32: go through its stub, as a PLT would.  A load
            * (mov) of far data cannot be helped. */

@@ -9,6 +9,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,15 @@ void *reload__lib_sym(reload_ctx *ctx, const char *name) {
   /* Every library we open is RTLD_GLOBAL, so the default scope sees all of
    * them, and libc, in the order a normal link would. */
   return dlsym(RTLD_DEFAULT, name);
+}
+
+int reload__lib_type(void *addr, int fallback) {
+  Dl_info info;
+  const ElfW(Sym) *sym = NULL;
+  if (!dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
+    return fallback;
+  int t = ELF64_ST_TYPE(sym->st_info);
+  return t == STT_GNU_IFUNC ? STT_FUNC : t;
 }
 
 void reload__libs_close(reload_ctx *ctx) {

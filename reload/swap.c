@@ -201,11 +201,11 @@ static bool same_fn(const reload__obj *a, const reload__fn *fa,
   const Elf64_Rela *ra = NULL, *rb = NULL;
   uint64_t na = 0, nb = 0;
   if (a->secs[sa].rela) {
-    ra = (const Elf64_Rela *)(a->data + a->sh[a->secs[sa].rela].sh_offset);
+    ra = (const Elf64_Rela *)(const void *)(a->data + a->sh[a->secs[sa].rela].sh_offset);
     na = a->sh[a->secs[sa].rela].sh_size / sizeof *ra;
   }
   if (b->secs[sb].rela) {
-    rb = (const Elf64_Rela *)(b->data + b->sh[b->secs[sb].rela].sh_offset);
+    rb = (const Elf64_Rela *)(const void *)(b->data + b->sh[b->secs[sb].rela].sh_offset);
     nb = b->sh[b->secs[sb].rela].sh_size / sizeof *rb;
   }
   uint64_t i = 0, j = 0;
