@@ -273,7 +273,8 @@ typedef struct reload_stats {
   uint64_t relocations;  /* relocations applied */
   uint64_t got_slots;    /* GOT slots made */
   uint64_t plt_stubs;    /* far-call stubs made */
-  uint64_t arena_bytes;  /* arena bytes committed */
+  uint64_t arena_bytes;  /* arena bytes committed by links, in total */
+  uint64_t arena_used;   /* arena bytes in use now */
   uint64_t link_ns;      /* wall time in reload_link() */
   uint64_t reloc_ns;     /* of which applying relocations */
   uint64_t entries;      /* stable function entries */

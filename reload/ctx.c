@@ -261,6 +261,8 @@ void *reload_sym(reload_ctx *ctx, const char *name) {
 }
 
 void reload_get_stats(const reload_ctx *ctx, reload_stats *out) {
-  if (ctx && out)
+  if (ctx && out) {
     *out = ctx->stats;
+    out->arena_used = ctx->arena.committed;
+  }
 }
