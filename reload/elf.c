@@ -364,6 +364,9 @@ static int check_rela(reload_ctx *ctx, reload__obj *o, uint32_t i) {
     /* -fno-pic code: the arena must then be placed below 2 GiB. */
     if (type == R_X86_64_32 || type == R_X86_64_32S)
       o->abs32 = true;
+    if (type == R_X86_64_GOTTPOFF || type == R_X86_64_TPOFF32 ||
+        type == R_X86_64_TPOFF64)
+      o->tls_ie = true;
     if (ts->sh_type == SHT_NOBITS && type != R_X86_64_NONE)
       return BAD("relocation %llu in %s: patches section %s, which has no "
                  "contents",

@@ -149,6 +149,7 @@ typedef struct reload__obj {
   int32_t tlsld;     /* the object's TLSLD pair */
   uint64_t nrela;    /* relocations in the object */
   bool abs32;        /* uses 32-bit absolute relocations (-fno-pic) */
+  bool tls_ie;       /* uses initial- or local-exec TLS (-fPIE) */
   bool inited;       /* its initializers ran */
   struct reload__armember *member; /* the archive member it came from */
   struct reload__batch *batch;
@@ -282,10 +283,19 @@ struct reload__tlsmod {
   size_t id;           /* index into every thread's block vector */
   const uint8_t *image; /* initial image: `size` bytes, in the arena */
   size_t size, align;
+  intptr_t tpoff;      /* static TLS (tls_static.c): block - thread pointer */
+  bool shared;         /* its place belongs to an older version */
 };
 
 int reload__tls_new(reload_ctx *ctx, reload__tlsmod **out);
 void reload__tls_free(reload__tlsmod *m);
+/* Place a module in static TLS, for initial- and local-exec code; with
+ * `reuse`, in the place of the version it replaces when it fits. */
+int reload__tls_static(reload_ctx *ctx, const char *file, reload__tlsmod *m,
+                       const reload__tlsmod *reuse);
+void reload__tls_static_free(reload__tlsmod *m);
+/* Copy its relocated image in: for new threads, and for this one. */
+void reload__tls_static_init(reload__tlsmod *m);
 /* Our __tls_get_addr; linked in place of glibc's for arena code. */
 void *reload__tls_get_addr(void *ti);
 
@@ -421,10 +431,13 @@ enum {
   RELOAD__NEED_GOTBASE = 16,
   RELOAD__ABS32 = 32,
   RELOAD__UNSUPPORTED = 64,
+  RELOAD__NEED_TPOFF = 128, /* a GOT slot holding a thread-pointer offset */
 };
 unsigned reload__rel_needs(uint32_t type);
 /* Why a relocation type is refused, with the remedy. */
 const char *reload__rel_why(uint32_t type);
+const reload__tlsmod *reload__tls_module(reload_ctx *ctx, const reload__obj *o,
+                                         uint32_t sym);
 void reload__symtab_truncate(reload__symtab *t, uint32_t n);
 
 uint64_t reload__now_ns(void);

@@ -452,7 +452,7 @@ static int scan(reload__link *L, reload__obj *o) {
       }
       if (need & RELOAD__ABS32)
         o->abs32 = true;
-      if (need & RELOAD__NEED_GOT) {
+      if (need & (RELOAD__NEED_GOT | RELOAD__NEED_TPOFF)) {
         if (!slots(ctx, &o->got, o->nsym))
           return RELOAD_ENOMEM;
         if (!o->got[sym])
@@ -734,8 +734,9 @@ static int assign(reload__link *L) {
   reload__batch *b = L->b;
   uint64_t tlsimg = 0;
   uint8_t *tlswr = NULL;
+  int r;
   if (L->tlssize) {
-    int r = reload__tls_new(ctx, &b->tls);
+    r = reload__tls_new(ctx, &b->tls);
     if (r)
       return r;
     tlsimg = run_at(ctx, L->tlsoff);
@@ -743,6 +744,15 @@ static int assign(reload__link *L) {
     b->tls->image = (const uint8_t *)(uintptr_t)tlsimg;
     b->tls->size = L->tlssize;
     b->tls->align = L->tlsalign;
+    bool ie = false;
+    for (reload__obj *o = L->objs; o; o = o->next)
+      ie |= o->tls_ie;
+    if (ie) {
+      r = reload__tls_static(ctx, L->objs->name, b->tls,
+                             L->old ? L->old->batch->tls : NULL);
+      if (r)
+        return r;
+    }
   }
   for (reload__obj *o = L->objs; o; o = o->next) {
     size_t *off = &o->span[0].off;
@@ -800,7 +810,7 @@ static int assign(reload__link *L) {
         v = o->secs[sec].addr + y->st_value;
       o->symval[i] = v;
     }
-    int r = reload__entries_assign(L, o);
+    r = reload__entries_assign(L, o);
     if (r)
       return r;
     for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
@@ -840,7 +850,20 @@ static int fill(reload__link *L) {
     }
     for (uint32_t i = 0; i < o->nsym; i++) {
       if (o->got && o->got[i]) {
-        gotw[o->got[i] - 1] = o->symval[i];
+        uint64_t v = o->symval[i];
+        if (ELF64_ST_TYPE(o->sym[i].st_info) == STT_TLS) {
+          /* Initial-exec: the slot holds the variable's offset from the
+           * thread pointer. */
+          const reload__tlsmod *m = reload__tls_module(ctx, o, i);
+          if (!m || !m->tpoff)
+            return reload__err(ctx, RELOAD_EUNSUP, o->name,
+                               "initial-exec access to thread-local '%s', "
+                               "which lives in dynamic TLS (its object was "
+                               "built with -fPIC); build both alike",
+                               reload__sym_name(o, i));
+          v = (uint64_t)(m->tpoff + (intptr_t)v);
+        }
+        gotw[o->got[i] - 1] = v;
         ctx->stats.got_slots++;
       }
       if (o->plt && o->plt[i]) {
@@ -988,6 +1011,9 @@ int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
     r = reload__state_carry(L);
   if (!r)
     r = protect(L);
+  /* After protect(): the image is read through the run view. */
+  if (!r && L->b->tls)
+    reload__tls_static_init(L->b->tls);
   t[nt++] = reload__now_ns();
   if (!r) {
     static const char *const names[] = {"symbols", "resolve", "layout",

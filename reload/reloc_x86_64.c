@@ -86,8 +86,7 @@ unsigned reload__rel_needs(uint32_t type) {
   case R_X86_64_32S:
     return RELOAD__ABS32;
   case R_X86_64_GOTTPOFF:
-  case R_X86_64_TPOFF32:
-  case R_X86_64_TPOFF64:
+    return RELOAD__NEED_TPOFF;
   case R_X86_64_GOTPC32_TLSDESC:
   case R_X86_64_TLSDESC_CALL:
   case R_X86_64_DTPMOD64:
@@ -107,12 +106,6 @@ unsigned reload__rel_needs(uint32_t type) {
 /* Why a type is refused, and what to do about it. */
 const char *reload__rel_why(uint32_t type) {
   switch (type) {
-  case R_X86_64_GOTTPOFF:
-  case R_X86_64_TPOFF32:
-  case R_X86_64_TPOFF64:
-    return "the initial-exec and local-exec TLS models need static TLS, "
-           "which a running process cannot grow; compile with -fPIC (or "
-           "-ftls-model=global-dynamic)";
   case R_X86_64_GOTPC32_TLSDESC:
   case R_X86_64_TLSDESC_CALL:
     return "TLS descriptors are not supported; compile without "
@@ -214,6 +207,22 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
   const reload__fn *f = reload__fn_at(o, S + foff);
   return f ? reload__entry_addr(ctx, f->entry) - foff : S;
 }
+
+/* The TLS module that defines thread-local symbol `sym` of `o`. */
+const reload__tlsmod *reload__tls_module(reload_ctx *ctx, const reload__obj *o,
+                                         uint32_t sym) {
+  if (sym >= o->firstglobal && o->sym[sym].st_name) {
+    reload__gsym *g =
+        reload__sym_find(&ctx->syms, o->str + o->sym[sym].st_name);
+    if (g && g->obj)
+      return g->obj->batch->tls;
+    if (g)
+      return NULL;
+  }
+  return o->batch->tls;
+}
+
+#define tls_module reload__tls_module
 
 /* A library function (not data), by what the library's symbol says. */
 static bool is_func(reload_ctx *ctx, const reload__obj *o, uint32_t sym) {
@@ -475,6 +484,32 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
         break;
       case R_X86_64_DTPOFF64:
         w64(at, S + (uint64_t)A);
+        break;
+      case R_X86_64_TPOFF32:
+      case R_X86_64_TPOFF64: {
+        const reload__tlsmod *m = tls_module(ctx, o, sym);
+        if (!m || !m->tpoff) {
+          rc = fail(&p, RELOAD_EUNSUP,
+                    "local-exec access to a variable in dynamic TLS (its "
+                    "object was linked with -fPIC code only); compile both "
+                    "the same way");
+          break;
+        }
+        v = (int64_t)(m->tpoff + (int64_t)S + A);
+        if (type == R_X86_64_TPOFF64)
+          w64(at, (uint64_t)v);
+        else if (!fits_s32(v))
+          rc = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
+        break;
+      }
+      case R_X86_64_GOTTPOFF:
+        v = (int64_t)(got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
+        if (!fits_s32(v))
+          rc = range(&p, v, 32, true);
+        else
+          w32(at, (uint32_t)v);
         break;
       default:
         rc = fail(&p, RELOAD_EUNSUP, reload__rel_why(type));

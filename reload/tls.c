@@ -51,6 +51,7 @@ int reload__tls_new(reload_ctx *ctx, reload__tlsmod **out) {
 }
 
 void reload__tls_free(reload__tlsmod *m) {
+  reload__tls_static_free(m);
   /* Blocks of live threads stay until those threads exit: another thread's
    * TLS cannot be freed from here.  The module id is never reused, so a
    * stale block is never handed to a new module. */
@@ -92,6 +93,8 @@ static void *slow(reload__tlsmod *m, uint64_t offset) {
 void *reload__tls_get_addr(void *arg) {
   tls_index *ti = arg;
   reload__tlsmod *m = (reload__tlsmod *)(uintptr_t)ti->module;
+  if (m->tpoff) /* in static TLS: general-dynamic code meets -fPIE code */
+    return (char *)__builtin_thread_pointer() + m->tpoff + ti->offset;
   if (m->id < nblocks && blocks[m->id])
     return (char *)blocks[m->id] + ti->offset;
   return slow(m, ti->offset);
