@@ -241,22 +241,32 @@ void reload__arena_unmap(reload__arena *a) {
   a->fd = -1;
 }
 
-/* First fit: loads are few and similar in size, so the list stays short. */
+/* Next fit: carry on from the last allocation and wrap around.  Freed
+ * pages are then reused as late as possible, which matters for code: a
+ * thread that was descheduled just as it jumped into an old version's
+ * function must not find another version's code there when it wakes. */
+static int64_t cut(reload__arena *a, reload__run **pp, size_t len) {
+  reload__run *r = *pp;
+  size_t off = r->off;
+  r->off += len;
+  r->len -= len;
+  if (r->len == 0) {
+    *pp = r->next;
+    free(r);
+  }
+  a->committed += len;
+  a->rover = off + len;
+  return (int64_t)off;
+}
+
 int64_t reload__arena_take(reload__arena *a, size_t len) {
   len = RELOAD__ALIGN_UP(len ? len : 1, RELOAD__PAGE);
-  for (reload__run **pp = &a->free, *r; (r = *pp); pp = &r->next) {
-    if (r->len < len)
-      continue;
-    size_t off = r->off;
-    r->off += len;
-    r->len -= len;
-    if (r->len == 0) {
-      *pp = r->next;
-      free(r);
-    }
-    a->committed += len;
-    return (int64_t)off;
-  }
+  for (reload__run **pp = &a->free, *r; (r = *pp); pp = &r->next)
+    if (r->off >= a->rover && r->len >= len)
+      return cut(a, pp, len);
+  for (reload__run **pp = &a->free, *r; (r = *pp); pp = &r->next)
+    if (r->len >= len)
+      return cut(a, pp, len);
   return -1;
 }
 

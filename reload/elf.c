@@ -460,6 +460,7 @@ void reload__obj_free(reload__obj *o) {
   if (!o)
     return;
   free(o->gidx);
+  free(o->pairs);
   free(o->fns);
   free(o->gone);
   free(o->direct);

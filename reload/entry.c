@@ -66,6 +66,8 @@ static int grow(reload_ctx *ctx) {
     return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
   }
   E->blocks = nb;
+  reload__dead_evict(ctx, (size_t)code, CODE);
+  reload__dead_evict(ctx, (size_t)data, SLOTS);
   reload__entblock *b = &E->blocks[E->nblocks];
   b->code = (uint64_t)(uintptr_t)ctx->arena.run + (uint64_t)code;
   b->codewr = ctx->arena.wr + code;

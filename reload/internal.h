@@ -43,6 +43,7 @@ typedef struct reload__arena {
   uint8_t *wr;       /* a second, never-executable mapping for writing */
   size_t size;       /* bytes reserved */
   size_t committed;  /* bytes currently handed out */
+  size_t rover;      /* where the next search for free pages starts */
   struct reload__run *free; /* free page runs, sorted by offset */
 } reload__arena;
 
@@ -113,6 +114,15 @@ enum {
 
 typedef struct reload__unit reload__unit;
 
+/* A variable of a new version and its old self: the value is copied over
+ * (COPY), or the new symbol lives at the old address and only pointers
+ * are updated (REPOINT).  Done when the version starts to run. */
+enum { RELOAD__PAIR_COPY = 1, RELOAD__PAIR_REPOINT = 2 };
+struct reload__pair {
+  uint32_t sym, oldsym;
+  uint8_t kind;
+};
+
 /* Pages of the arena, by offset. */
 typedef struct reload__span {
   size_t off, len;
@@ -174,6 +184,9 @@ typedef struct reload__obj {
   struct reload__dbg *dbg;    /* debugger and unwinder registrations */
   reload__drel *drel;
   uint32_t ndrel, capdrel;
+  struct reload__pair *pairs; /* state to carry over when it starts to run */
+  uint32_t npairs, cappairs;
+  const struct reload__obj *base; /* the version those pairs refer to */
 
   /* Versions. */
   reload__unit *unit;
@@ -181,6 +194,8 @@ typedef struct reload__obj {
   int state;                  /* RELOAD__V_* */
   uint64_t retire_at;         /* ns, when state is OLD */
   uint64_t stale_hits;
+  uint64_t hits_seen;         /* stale_hits at the last retirement pass */
+  bool droppable;             /* retire.c's scratch */
   unsigned changed;           /* functions changed when it came in */
   void *ticket;               /* libsigsegv registration while retired */
   struct reload__obj *older;  /* previous version of the same unit */
@@ -399,6 +414,7 @@ const reload__drel *reload__drel_find(const reload__obj *o, uint32_t sec,
 int reload__units_add(reload_ctx *ctx, reload__obj *objs);
 void reload__install(reload_ctx *ctx, reload__obj *objs);
 void reload__obj_unmap(reload_ctx *ctx, reload__obj *o);
+void reload__state_apply(reload_ctx *ctx, reload__obj *o);
 
 /* swap.c, retire.c, guard.c */
 int reload__registry_add(reload_ctx *ctx);
@@ -410,6 +426,10 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o);
 void reload__unretire(reload_ctx *ctx, reload__obj *o);
 void reload__retire_locked(reload_ctx *ctx);
 void reload__retire_close(reload_ctx *ctx);
+void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len);
+/* stacks.c: does any thread's stack point into these ranges?  False when
+ * the answer is incomplete (then assume it does). */
+bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit);
 int reload__faults_install(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);

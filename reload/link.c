@@ -678,6 +678,7 @@ static int take(reload__link *L) {
     }
     L->span[c].off = (size_t)off;
     L->span[c].len = RELOAD__ALIGN_UP(tot[c], RELOAD__PAGE);
+    reload__dead_evict(ctx, (size_t)off, L->span[c].len);
     /* Fault the pages in with one call rather than one fault each. */
     madvise(ctx->arena.wr + off, tot[c], MADV_POPULATE_WRITE);
   }
@@ -810,6 +811,8 @@ static int assign(reload__link *L) {
         v = o->secs[sec].addr + y->st_value;
       o->symval[i] = v;
     }
+    if (L->old && o == L->objs && (r = reload__state_redirect(L, o)))
+      return r;
     r = reload__entries_assign(L, o);
     if (r)
       return r;

@@ -28,6 +28,7 @@ typedef struct reload__link {
   unsigned kept, reset;    /* variables, for the report */
   reload__span span[RELOAD__NCLS]; /* the batch's pages, per class */
   uint64_t farlo, farhi;   /* outside data reached by plain PC32 */
+
 } reload__link;
 
 /* Run the pipeline up to protections; on failure everything is undone. */
@@ -46,6 +47,7 @@ int reload__state_match(reload__link *L);
 uint64_t reload__state_common(reload__link *L, reload__obj *o, uint32_t i,
                               const reload__gsym *g);
 int reload__state_carry(reload__link *L);
+int reload__state_redirect(reload__link *L, reload__obj *o);
 
 /* functions.c: give each function its stable entry and direct address. */
 int reload__entries_assign(reload__link *L, reload__obj *o);

@@ -127,13 +127,120 @@ void reload__unretire(reload_ctx *ctx, reload__obj *o) {
     mprotect(ctx->arena.run + s->off, s->len, PROT_READ | PROT_EXEC);
 }
 
-static void drop(reload_ctx *ctx, reload__obj *o) {
-  if (o->ticket) {
-    wlock();
-    sigsegv_unregister(&dispatcher, o->ticket);
-    wunlock();
-    o->ticket = NULL;
+/*
+ * Unmapped code is remembered for a while: the addresses of its functions
+ * and their entries.  A thread that jumped to one of those functions just
+ * before it went (and was descheduled in between) lands on a page that is
+ * gone; the handler writes a jump to the function's entry there and lets
+ * it go on.  Pages are reused as late as possible (arena.c), and a record
+ * is forgotten when its pages are reused or when newer ones push it out.
+ */
+#define NDEAD 128
+struct dead {
+  reload_ctx *ctx;
+  uint64_t start, len;
+  uint64_t *fn;      /* pairs: code address, entry address; sorted */
+  uint32_t n;
+  void *ticket;
+};
+static struct dead dead[NDEAD];
+static unsigned dead_next;
+
+static void dead_forget(struct dead *d) {
+  if (d->ticket)
+    sigsegv_unregister(&dispatcher, d->ticket);
+  free(d->fn);
+  memset(d, 0, sizeof *d);
+}
+
+static int dead_fault(void *fault, void *arg) {
+  struct dead *d = arg;
+  uint64_t a = (uint64_t)(uintptr_t)fault;
+  uint32_t lo = 0, hi = d->n;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (d->fn[2 * mid] == a) {
+      reload_ctx *ctx = d->ctx;
+      uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+      uint8_t *w = ctx->arena.wr + (a - base);
+      int32_t rel = (int32_t)(d->fn[2 * mid + 1] - (a + 5));
+      w[0] = 0xe9;
+      memcpy(w + 1, &rel, 4);
+      uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
+      /* The jump may cross into the next page. */
+      uint64_t end = RELOAD__ALIGN_UP(a + 5, RELOAD__PAGE);
+      mprotect((void *)(uintptr_t)page, end - page, PROT_READ | PROT_EXEC);
+      __atomic_add_fetch(&ctx->stats.stale_hits, 1, __ATOMIC_RELAXED);
+      return 1;
+    }
+    if (d->fn[2 * mid] < a)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
+  return 0; /* inside a function that is gone: nothing can be done */
+}
+
+static int by_code(const void *x, const void *y) {
+  const uint64_t *a = x, *b = y;
+  return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/* Called with the dispatcher write-locked. */
+static void dead_add(reload_ctx *ctx, const reload__obj *o) {
+  const reload__span *s = &o->span[RELOAD__CLS_TEXT];
+  if (!s->len || !o->nfns)
+    return;
+  struct dead *d = &dead[dead_next++ % NDEAD];
+  dead_forget(d);
+  d->fn = malloc(2 * sizeof *d->fn * o->nfns);
+  if (!d->fn)
+    return;
+  for (uint32_t i = 0; i < o->nfns; i++) {
+    d->fn[2 * i] = o->fns[i].addr;
+    d->fn[2 * i + 1] = reload__entry_addr(ctx, o->fns[i].entry);
+  }
+  qsort(d->fn, o->nfns, 2 * sizeof *d->fn, by_code);
+  d->n = o->nfns;
+  d->ctx = ctx;
+  d->start = (uint64_t)(uintptr_t)ctx->arena.run + s->off;
+  d->len = s->len;
+  d->ticket = sigsegv_register(&dispatcher, (void *)(uintptr_t)d->start,
+                               d->len, dead_fault, d);
+}
+
+/* Pages at [off, off+len) are being reused: forget what was there. */
+void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len) {
+  uint64_t a = (uint64_t)(uintptr_t)ctx->arena.run + off;
+  bool any = false;
+  for (unsigned i = 0; i < NDEAD && !any; i++)
+    any = dead[i].ctx == ctx && dead[i].start < a + len &&
+          a < dead[i].start + dead[i].len;
+  if (!any)
+    return;
+  wlock();
+  for (unsigned i = 0; i < NDEAD; i++)
+    if (dead[i].ctx == ctx && dead[i].start < a + len &&
+        a < dead[i].start + dead[i].len)
+      dead_forget(&dead[i]);
+  wunlock();
+}
+
+static void dead_close(reload_ctx *ctx) {
+  wlock();
+  for (unsigned i = 0; i < NDEAD; i++)
+    if (dead[i].ctx == ctx)
+      dead_forget(&dead[i]);
+  wunlock();
+}
+
+static void drop(reload_ctx *ctx, reload__obj *o) {
+  wlock();
+  if (o->ticket)
+    sigsegv_unregister(&dispatcher, o->ticket);
+  o->ticket = NULL;
+  dead_add(ctx, o);
+  wunlock();
   reload__debug_remove(ctx, o, true);
   reload__obj_unmap(ctx, o);
   /* Out of its batch's list, then freed; an empty batch goes too. */
@@ -172,25 +279,81 @@ static void drain(reload_ctx *ctx) {
   }
 }
 
+/*
+ * A retired version is unmapped only once it has been quiet: no stale hit
+ * for a whole grace period.  A hit re-enables a page, after which a thread
+ * may run there without faulting again; so a version that was hit has its
+ * code made inaccessible once more, and the grace starts over.  A thread
+ * still inside it then faults, is counted, and keeps the version alive.
+ */
 void reload__retire_locked(reload_ctx *ctx) {
   uint64_t now = reload__now_ns();
   unsigned keep = ctx->opt.keep_versions ? ctx->opt.keep_versions : 8;
+  uint64_t grace =
+      (uint64_t)(ctx->opt.retire_ms ? ctx->opt.retire_ms : 250) * 1000000u;
+  size_t ndrop = 0;
   drain(ctx);
   for (reload__unit *u = ctx->units; u; u = u->next) {
     unsigned n = 0;
     for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
       bool old = o != u->cur && o->state != RELOAD__V_PENDING;
       if (old && (o->state == RELOAD__V_OLD ||
-                  o->state == RELOAD__V_ROLLEDBACK) && now >= o->retire_at)
+                  o->state == RELOAD__V_ROLLEDBACK) && now >= o->retire_at) {
         retire(ctx, o);
-      if (old && ++n > keep && o->state == RELOAD__V_RETIRED) {
-        *pp = o->older;
-        drop(ctx, o);
-        continue;
+        o->hits_seen = __atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED);
+        o->retire_at = now + grace;
+      } else if (old && o->state == RELOAD__V_RETIRED) {
+        uint64_t h = __atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED);
+        if (h != o->hits_seen) {
+          o->hits_seen = h;
+          o->retire_at = now + grace;
+          reload__span *s = &o->span[RELOAD__CLS_TEXT];
+          if (s->len && o->ticket)
+            mprotect(ctx->arena.run + s->off, s->len, PROT_NONE);
+        }
       }
+      o->droppable = old && ++n > keep && o->state == RELOAD__V_RETIRED &&
+                     now >= o->retire_at;
+      ndrop += o->droppable;
       pp = &o->older;
     }
   }
+  if (!ndrop)
+    return;
+  /* Last, make sure no thread's stack still holds a return address into
+   * what is about to go. */
+  uint64_t(*ranges)[2] = malloc(ndrop * sizeof *ranges);
+  bool *hit = malloc(ndrop * sizeof *hit);
+  size_t k = 0;
+  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+  for (reload__unit *u = ctx->units; u && ranges && hit; u = u->next)
+    for (reload__obj *o = u->newest; o; o = o->older)
+      if (o->droppable && k < ndrop) {
+        ranges[k][0] = base + o->span[RELOAD__CLS_TEXT].off;
+        ranges[k][1] = ranges[k][0] + o->span[RELOAD__CLS_TEXT].len;
+        k++;
+      }
+  bool complete = ranges && hit &&
+                  reload__stacks_scan((const uint64_t(*)[2])ranges, k, hit);
+  k = 0;
+  for (reload__unit *u = ctx->units; u; u = u->next)
+    for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
+      if (!o->droppable) {
+        pp = &o->older;
+        continue;
+      }
+      o->droppable = false;
+      bool keep_it = !complete || hit[k++];
+      if (keep_it) {
+        o->retire_at = now + grace;
+        pp = &o->older;
+        continue;
+      }
+      *pp = o->older;
+      drop(ctx, o);
+    }
+  free(ranges);
+  free(hit);
 }
 
 void reload_retire(reload_ctx *ctx) {
@@ -203,6 +366,7 @@ void reload_retire(reload_ctx *ctx) {
 
 /* On close: nothing of this context may stay registered. */
 void reload__retire_close(reload_ctx *ctx) {
+  dead_close(ctx);
   for (reload__unit *u = ctx->units; u; u = u->next)
     for (reload__obj *o = u->newest; o; o = o->older) {
       reload__debug_remove(ctx, o, false);

@@ -210,31 +210,159 @@ static const struct var *lookup(const struct var *v, uint32_t n,
   return NULL;
 }
 
+static bool redirected(const reload__obj *o, uint32_t sym) {
+  for (uint32_t i = 0; i < o->npairs; i++)
+    if (o->pairs[i].sym == sym && o->pairs[i].kind == RELOAD__PAIR_REPOINT)
+      return true;
+  return false;
+}
+
+static int pair(reload_ctx *ctx, reload__obj *o, uint32_t sym, uint32_t oldsym,
+                int kind) {
+  if (o->npairs == o->cappairs) {
+    uint32_t cap = o->cappairs ? o->cappairs * 2 : 16;
+    struct reload__pair *v = realloc(o->pairs, cap * sizeof *v);
+    if (!v)
+      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    o->pairs = v;
+    o->cappairs = cap;
+  }
+  o->pairs[o->npairs].sym = sym;
+  o->pairs[o->npairs].oldsym = oldsym;
+  o->pairs[o->npairs].kind = (uint8_t)kind;
+  o->npairs++;
+  return 0;
+}
+
 /* Copy an old variable's value into the new one, keeping the new value of
  * each pointer the program never changed. */
-static int carry(reload_ctx *ctx, const reload__obj *o, const struct var *nv,
-                 const reload__obj *old, const struct var *ov) {
-  uint8_t *dst = o->secs[nv->sec].wr + nv->value;
-  const uint8_t *src = old->secs[ov->sec].wr + ov->value;
-  uint8_t *fresh = malloc(nv->size ? nv->size : 1);
-  if (!fresh)
-    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
-  memcpy(fresh, dst, nv->size);
-  memcpy(dst, src, nv->size);
+static void carry(const reload__obj *o, uint32_t sym, const reload__obj *old,
+                  uint32_t oldsym) {
+  uint32_t sec = reload__sym_shndx(o, sym), osec = reload__sym_shndx(old, oldsym);
+  uint64_t nv = o->sym[sym].st_value, ov = old->sym[oldsym].st_value;
+  uint64_t size = o->sym[sym].st_size;
+  uint8_t *dst = o->secs[sec].wr + nv;
+  const uint8_t *src = old->secs[osec].wr + ov;
+  uint8_t fresh[8];
+  /* Pointers first: decide from the old value before it is copied over. */
   for (uint32_t k = 0; k < o->ndrel; k++) {
     const reload__drel *d = &o->drel[k];
-    if (d->sec != nv->sec || d->off < nv->value ||
-        d->off + d->width > nv->value + nv->size)
+    if (d->sec != sec || d->off < nv || d->off + d->width > nv + size)
       continue;
-    uint64_t rel = d->off - nv->value;
-    const reload__drel *od =
-        reload__drel_find(old, ov->sec, ov->value + rel);
-    if (od && od->width == d->width &&
-        memcmp(src + rel, &od->val, d->width) == 0)
-      memcpy(dst + rel, fresh + rel, d->width);
+    uint64_t rel = d->off - nv;
+    const reload__drel *od = reload__drel_find(old, osec, ov + rel);
+    if (!(od && od->width == d->width &&
+          memcmp(src + rel, &od->val, d->width) == 0)) {
+      /* The program changed it (or it is new): its value wins. */
+      memcpy(dst + rel, src + rel, d->width);
+    }
+    (void)fresh;
   }
-  free(fresh);
-  return 0;
+  /* Then every byte that no relocation covers. */
+  uint64_t at = 0;
+  while (at < size) {
+    uint64_t end = size;
+    for (uint32_t k = 0; k < o->ndrel; k++) {
+      const reload__drel *d = &o->drel[k];
+      if (d->sec == sec && d->off >= nv + at && d->off < nv + end)
+        end = d->off - nv;
+    }
+    memcpy(dst + at, src + at, end - at);
+    at = end;
+    /* Skip the relocation found at `end`, already decided above. */
+    for (uint32_t k = 0; k < o->ndrel && at < size; k++) {
+      const reload__drel *d = &o->drel[k];
+      if (d->sec == sec && d->off == nv + at) {
+        at += d->width;
+        break;
+      }
+    }
+  }
+}
+
+/*
+ * Globals are always referred to by name (assemblers keep global symbols
+ * in relocations), so a global that exists in both versions with the same
+ * size can keep its address even when its section's layout changed: the
+ * new version's symbol is pointed at the old storage before relocation.
+ */
+int reload__state_redirect(reload__link *L, reload__obj *o) {
+  reload_ctx *ctx = L->ctx;
+  const reload__obj *old = L->old;
+  if (ctx->opt.reset_state)
+    return 0;
+  uint32_t nn, no;
+  struct var *nv = vars(o, &nn), *ov = vars(old, &no);
+  int r = 0;
+  if (!nv || !ov) {
+    r = reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    goto out;
+  }
+  qsort(ov, no, sizeof *ov, by_name);
+  for (uint32_t i = 0; i < nn; i++) {
+    const struct var *v = &nv[i];
+    if (!v->global || o->secs[v->sec].kept)
+      continue;
+    const struct var *w = lookup(ov, no, v->name, true);
+    if (!w || w->size != v->size)
+      continue;
+    uint64_t addr = old->symval[w->sym];
+    reload__chunk *c = chunk_of(ctx, old, addr);
+    if (!c)
+      continue;
+    if ((r = reload__chunk_ref(ctx, o, c)))
+      goto out;
+    if ((r = pair(ctx, o, v->sym, w->sym, RELOAD__PAIR_REPOINT)))
+      goto out;
+    o->symval[v->sym] = addr;
+    L->kept++;
+  }
+out:
+  free(nv);
+  free(ov);
+  return r;
+}
+
+/* The new version's pointers into a redirected global: written into the
+ * old storage where it still holds what the old version linked there. */
+static void repoint(reload_ctx *ctx, const reload__obj *o, uint32_t sym,
+                    const reload__obj *old, uint32_t oldsym) {
+  uint32_t sec = reload__sym_shndx(o, sym);
+  uint64_t nv = o->sym[sym].st_value, size = o->sym[sym].st_size;
+  uint32_t osec = reload__sym_shndx(old, oldsym);
+  uint64_t ovv = old->sym[oldsym].st_value;
+  uint8_t *store =
+      ctx->arena.wr + (o->symval[sym] - (uint64_t)(uintptr_t)ctx->arena.run);
+  for (uint32_t k = 0; k < o->ndrel; k++) {
+    const reload__drel *e = &o->drel[k];
+    if (e->sec != sec || e->off < nv || e->off + e->width > nv + size)
+      continue;
+    uint64_t rel = e->off - nv;
+    const reload__drel *od = reload__drel_find(old, osec, ovv + rel);
+    if (od && od->width == e->width &&
+        memcmp(store + rel, &od->val, e->width) == 0)
+      memcpy(store + rel, &e->val, e->width);
+  }
+}
+
+/* Carry the old version's values over.  Run when the version becomes the
+ * one that runs (at once, or at the safepoint), not when it is linked, so
+ * that what the old code did in between is not lost. */
+void reload__state_apply(reload_ctx *ctx, reload__obj *o) {
+  const reload__obj *old = o->base;
+  if (!old)
+    return;
+  for (uint32_t i = 0; i < o->npairs; i++) {
+    const struct reload__pair *p = &o->pairs[i];
+    if (p->kind == RELOAD__PAIR_COPY)
+      carry(o, p->sym, old, p->oldsym);
+    else
+      repoint(ctx, o, p->sym, old, p->oldsym);
+  }
+  free(o->pairs);
+  o->pairs = NULL;
+  o->npairs = 0;
+  o->base = NULL; /* it may be unmapped from now on */
 }
 
 int reload__state_carry(reload__link *L) {
@@ -248,9 +376,10 @@ int reload__state_carry(reload__link *L) {
     goto out;
   }
   qsort(ov, no, sizeof *ov, by_name);
+  o->base = old;
   for (uint32_t i = 0; i < nn; i++) {
     const struct var *v = &nv[i];
-    if (o->secs[v->sec].kept)
+    if (o->secs[v->sec].kept || redirected(o, v->sym))
       continue;
     const struct var *w = lookup(ov, no, v->name, v->global);
     if (!w)
@@ -265,7 +394,7 @@ int reload__state_carry(reload__link *L) {
       L->reset++;
       continue;
     }
-    if ((r = carry(ctx, o, v, old, w)))
+    if ((r = pair(ctx, o, v->sym, w->sym, RELOAD__PAIR_COPY)))
       goto out;
     L->kept++;
     if (v->global)

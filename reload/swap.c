@@ -135,6 +135,7 @@ void reload__install(reload_ctx *ctx, reload__obj *objs) {
 /* Make version `o` the one that runs.  Called with ctx->lock held. */
 static void activate(reload_ctx *ctx, reload__obj *o) {
   reload__unit *u = o->unit;
+  reload__state_apply(ctx, o);
   reload__install(ctx, o);
   for (uint32_t i = 0; i < o->ngone; i++) {
     reload__fn *f = &o->gone[i];
@@ -335,7 +336,10 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len) {
     return r;
   }
   pthread_mutex_lock(&ctx->lock);
-  reload__obj *old = u->cur;
+  /* The newest version, even one still waiting for a safepoint: its
+   * functions and data are what the new one follows. */
+  reload__obj *old =
+      u->newest->state == RELOAD__V_ROLLEDBACK ? u->cur : u->newest;
   reload__link L;
   r = reload__link_begin(ctx, &L, o, old);
   if (r) {
