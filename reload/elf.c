@@ -379,6 +379,10 @@ static int check_rela(reload_ctx *ctx, reload__obj *o, uint32_t i) {
                  (unsigned long long)tsize);
   }
   o->nrela += n;
+  bool sorted = true;
+  for (uint64_t k = 1; k < n && sorted; k++)
+    sorted = r[k - 1].r_offset <= r[k].r_offset;
+  o->secs[t].rsorted = sorted;
   return 0;
 }
 

@@ -75,6 +75,7 @@ typedef struct reload__sec {
   uint8_t cls;     /* RELOAD__CLS_* */
   uint8_t discard; /* member of a COMDAT group that was already loaded */
   uint8_t kept;    /* data section that keeps the previous version's memory */
+  uint8_t rsorted; /* its relocations are in offset order */
 } reload__sec;
 
 /* Pages shared by versions: data kept across reloads, TLS images. */

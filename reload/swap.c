@@ -184,6 +184,18 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
   ctx->stats.rollbacks++;
 }
 
+static uint64_t first_at(const Elf64_Rela *r, uint64_t n, uint64_t off) {
+  uint64_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint64_t mid = (lo + hi) / 2;
+    if (r[mid].r_offset < off)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* Which functions of the new version differ from the old: the same bytes
  * in the object file and the same relocations (by type, target and addend)
  * mean the same function, whatever addresses linking gave it. */
@@ -209,12 +221,16 @@ static bool same_fn(const reload__obj *a, const reload__fn *fa,
     rb = (const Elf64_Rela *)(const void *)(b->data + b->sh[b->secs[sb].rela].sh_offset);
     nb = b->sh[b->secs[sb].rela].sh_size / sizeof *rb;
   }
-  uint64_t i = 0, j = 0;
+  /* Start at each function's first relocation (binary search, as
+   * assemblers emit them in order); scanning from 0 for every function
+   * would be quadratic in a large object. */
+  uint64_t i = a->secs[sa].rsorted ? first_at(ra, na, va) : 0;
+  uint64_t j = b->secs[sb].rsorted ? first_at(rb, nb, vb) : 0;
   for (;;) {
     while (i < na && (ra[i].r_offset < va || ra[i].r_offset >= va + fa->size))
-      i++;
+      i = a->secs[sa].rsorted && ra[i].r_offset >= va ? na : i + 1;
     while (j < nb && (rb[j].r_offset < vb || rb[j].r_offset >= vb + fb->size))
-      j++;
+      j = b->secs[sb].rsorted && rb[j].r_offset >= vb ? nb : j + 1;
     if (i >= na || j >= nb)
       return i >= na && j >= nb;
     if (ra[i].r_offset - va != rb[j].r_offset - vb ||
@@ -311,8 +327,8 @@ static void apply_pending(reload_ctx *ctx) {
 
 /* ---- reload_update ------------------------------------------------------ */
 
-static int update(reload_ctx *ctx, const char *key, void *buf, size_t len) {
-  uint64_t t0 = reload__now_ns();
+static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
+                  uint64_t t0) {
   reload__unit *u = reload__unit_find(ctx, key);
   if (!u) {
     free(buf);
@@ -394,6 +410,7 @@ int reload_update(reload_ctx *ctx, const char *path) {
   if (!ctx || !path)
     return RELOAD_EINVAL;
   reload__clear_err(ctx);
+  uint64_t t0 = reload__now_ns();
   void *buf;
   size_t len;
   int r = reload__slurp(ctx, path, &buf, &len);
@@ -401,7 +418,7 @@ int reload_update(reload_ctx *ctx, const char *path) {
     ctx->stats.refused++;
     return r;
   }
-  return update(ctx, path, buf, len);
+  return update(ctx, path, buf, len, t0);
 }
 
 int reload_update_memory(reload_ctx *ctx, const char *path, const void *data,
@@ -413,7 +430,7 @@ int reload_update_memory(reload_ctx *ctx, const char *path, const void *data,
   if (!buf)
     return reload__err(ctx, RELOAD_ENOMEM, path, "out of memory");
   memcpy(buf, data, len);
-  return update(ctx, path, buf, len);
+  return update(ctx, path, buf, len, reload__now_ns());
 }
 
 void reload_last_report(const reload_ctx *ctx, reload_report *out) {
