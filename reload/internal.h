@@ -277,6 +277,7 @@ typedef struct reload__gsym {
   uint8_t owned;     /* name is malloc'd */
   reload__obj *ref;  /* first object that referenced it (for messages) */
   void *ud;          /* tables other than the symbol table use this */
+  uint32_t saved;    /* the last link that saved it for undo */
 } reload__gsym;
 
 typedef struct reload__symtab {
@@ -379,6 +380,7 @@ struct reload_ctx {
   size_t npend, cappend;
   pthread_mutex_t lock;      /* versions, pending swaps, retirement */
   uint64_t stale_seen;       /* stale hits already logged */
+  uint32_t link_gen;         /* links so far */
   reload__entries ent;
   reload_report report;
   char *report_key;

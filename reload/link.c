@@ -31,11 +31,8 @@
 
 static int save(reload__link *L, reload__gsym *g) {
   uint32_t idx = (uint32_t)(g - L->ctx->syms.v);
-  if (idx >= L->nsyms0)
+  if (idx >= L->nsyms0 || g->saved == L->gen)
     return 0;
-  for (size_t i = 0; i < L->nundo; i++)
-    if (L->undo[i].idx == idx)
-      return 0;
   if (L->nundo == L->capundo) {
     size_t nc = L->capundo ? L->capundo * 2 : 64;
     struct reload__undo *u = realloc(L->undo, nc * sizeof *u);
@@ -47,6 +44,7 @@ static int save(reload__link *L, reload__gsym *g) {
   L->undo[L->nundo].idx = idx;
   L->undo[L->nundo].old = *g;
   L->nundo++;
+  g->saved = L->gen; /* once per link is enough */
   return 0;
 }
 
@@ -953,6 +951,7 @@ int reload__link_begin(reload_ctx *ctx, reload__link *L, reload__obj *objs,
   L->nsyms0 = ctx->syms.n;
   L->old = old;
   L->unit = old ? old->unit : NULL;
+  L->gen = ++ctx->link_gen;
   L->b = calloc(1, sizeof *L->b);
   if (!L->b) {
     for (reload__obj *o = objs, *nx; o; o = nx) {

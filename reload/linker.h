@@ -21,6 +21,7 @@ typedef struct reload__link {
   reload__obj *old;        /* update: the version being replaced */
   reload__unit *unit;      /* update: its unit */
   uint32_t nsyms0;
+  uint32_t gen;            /* this link's number, for reload__gsym.saved */
   struct reload__undo *undo;
   size_t nundo, capundo;
   uint64_t tlssize, tlsalign; /* the batch's TLS block */
