@@ -96,7 +96,8 @@ void cli_free_link(struct cli_link *o) {
 }
 
 reload_ctx *cli_link(struct cli_link *o, int *status) {
-  reload_options opt = {0, 0, cli_log, o};
+  reload_options opt = {.log = o->log ? o->log : cli_log,
+                        .log_ud = o->log ? o->log_ud : o};
   reload_ctx *ctx = reload_open(&opt);
   if (!ctx) {
     cli_err("out of memory");

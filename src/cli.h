@@ -21,6 +21,8 @@ struct cli_link {
   int nargs;
   int verbose;
   bool check;  /* print problems as "FILE: message" */
+  reload_log_fn log; /* NULL: cli_log */
+  void *log_ud;
 };
 
 /* Parse [-l NAME] [-L DIR] [--entry SYM] [-v] FILE... [-- ARG...].
@@ -39,6 +41,9 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 void cli_usage(void);
 
 #endif

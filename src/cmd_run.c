@@ -1,44 +1,112 @@
 /*
  * cmd_run.c - `reloadd run`: link the files and call the entry point, as
- * the program's main, with the rest of the command line.
+ * the program's main, with the rest of the command line.  With --watch,
+ * the watcher reloads any of the files that changes while it runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "host.h"
+#include "log.h"
+#include "paths.h"
+#include "watch.h"
 
-extern char **environ;
+static struct watch *watcher;
+static bool linked;
 
-static reload_ctx *running;
+/* Until the program runs, problems look exactly as with plain `run`;
+ * afterwards they are log lines with times, like the reloads. */
+static void run_log(void *ud, int level, const char *file, const char *msg) {
+  if (linked)
+    log_core(ud, level, file, msg);
+  else
+    cli_log(ud, level, file, msg);
+}
 
-/* Registered before the program's own initializers run, so that, as with
- * a native link, its atexit handlers run before its destructors. */
-static void fini(void) { reload_run_fini(running); }
+static void stop_watcher(void) { watch_stop(watcher); }
+
+static int start_watcher(void *ud) {
+  (void)ud;
+  linked = true;
+  if (watch_start(watcher)) {
+    cli_err("run: cannot start the watcher thread");
+    return 1;
+  }
+  return 0;
+}
+
+/* Take out the options only `run` has, leaving the linking ones. */
+static int strip(int argc, char **argv, char **out, bool *watch, bool *shared) {
+  int n = 0;
+  bool args = false;
+  for (int i = 0; i < argc; i++) {
+    if (!args && strcmp(argv[i], "--") == 0)
+      args = true;
+    if (!args && strcmp(argv[i], "--watch") == 0)
+      *watch = true;
+    else if (!args && strcmp(argv[i], "--allow-shared-dirs") == 0)
+      *shared = true;
+    else
+      out[n++] = argv[i];
+  }
+  out[n] = NULL;
+  return n;
+}
 
 int cmd_run(int argc, char **argv) {
+  bool watch = false, shared = false;
+  char **av = calloc((size_t)argc + 1, sizeof *av);
+  if (!av) {
+    cli_err("out of memory");
+    return 1;
+  }
+  int ac = strip(argc, argv, av, &watch, &shared);
   struct cli_link o;
-  int st = cli_parse_link(argc, argv, &o, "run");
-  if (st)
+  int st = cli_parse_link(ac, av, &o, "run");
+  if (st) {
+    free(av);
     return st;
+  }
+  const char *argv0 = o.files[0];
+  struct strv abs = {0};
+  if (watch) {
+    /* The program may chdir(); reloads must still find the files.  The
+     * core keys objects by the string it was given, so it gets these. */
+    for (int i = 0; i < o.nfiles; i++)
+      if (strv_take(&abs, path_join(NULL, o.files[i]))) {
+        cli_err("out of memory");
+        return 1;
+      }
+    for (int i = 0; i < o.nfiles; i++)
+      o.files[i] = abs.v[i];
+    char why[600];
+    for (size_t i = 0; i < abs.n && !shared; i++) {
+      char *dir = path_dir(abs.v[i]);
+      int r = dir ? path_check_private(dir, why, sizeof why) : 0;
+      free(dir);
+      if (r) {
+        cli_err("run: %s%s", why, r > 0 ? "; keep objects in a private "
+                "directory or pass --allow-shared-dirs" : "");
+        strv_free(&abs);
+        cli_free_link(&o);
+        free(av);
+        return 1;
+      }
+    }
+    struct log_opts lo = {RELOAD_LOG_INFO + (o.verbose > 0), LOG_COLOR_AUTO,
+                          NULL, true};
+    log_setup(&lo, why, sizeof why);
+    o.log = run_log;
+    o.log_ud = &o;
+  }
   reload_ctx *ctx = cli_link(&o, &st);
   if (st) {
     reload_close(ctx);
     cli_free_link(&o);
-    return 1;
-  }
-  const char *entry = o.entry ? o.entry : "main";
-  void *addr = reload_sym(ctx, entry);
-  int (*main_fn)(int, char **, char **);
-  /* ISO C has no cast from object to function pointer; POSIX dlsym users
-   * copy the bits. */
-  memcpy(&main_fn, &addr, sizeof main_fn);
-  if (!addr) {
-    cli_err("no entry point: '%s' is not defined by the linked files; pass "
-            "--entry SYM",
-            entry);
-    reload_close(ctx);
-    cli_free_link(&o);
+    strv_free(&abs);
+    free(av);
     return 1;
   }
   int pargc = o.nargs + 1;
@@ -47,15 +115,29 @@ int cmd_run(int argc, char **argv) {
     cli_err("out of memory");
     return 1;
   }
-  pargv[0] = (char *)o.files[0];
+  pargv[0] = (char *)argv0;
   for (int i = 0; i < o.nargs; i++)
     pargv[i + 1] = o.args[i];
-  running = ctx;
-  atexit(fini);
-  if (reload_run_init(ctx, pargc, pargv, environ)) {
-    cli_err("%s", reload_errmsg(ctx));
-    return 1;
+  struct host_opts ho = {.entry = o.entry, .argc = pargc, .argv = pargv};
+  if (watch) {
+    char *cwd = path_join(NULL, ".");
+    struct watch_opts wo = {
+        .objects = abs,
+        .debounce_ms = 20,
+        .build_timeout_s = 300,
+        .allow_shared_dirs = shared,
+        .remedy = "pass --allow-shared-dirs",
+        .tree = cwd,
+    };
+    char err[300];
+    watcher = watch_new(ctx, &wo, err, sizeof err);
+    if (!watcher) {
+      cli_err("run: %s", err);
+      return 1;
+    }
+    ho.at_exit = stop_watcher;
+    ho.ready = start_watcher;
   }
-  /* The program owns the process from here; its exit status is ours. */
-  exit(main_fn(pargc, pargv, environ));
+  /* Only on failure; the context stays: its finalizers may be registered. */
+  return host_run(ctx, &ho);
 }

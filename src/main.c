@@ -3,25 +3,38 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
 void cli_usage(void) {
   fputs(
-      "usage: reloadd run [-l NAME]... [-L DIR]... [--entry SYM] FILE... [-- "
-      "ARG...]\n"
+      "usage: reloadd [-v|-q] [--color=WHEN] [--validate] CONFIG.ini "
+      "[-- ARG...]\n"
+      "       reloadd run [--watch] [-l NAME]... [-L DIR]... [--entry SYM] "
+      "FILE... [-- ARG...]\n"
       "       reloadd check [-l NAME]... [-L DIR]... [-v] FILE...\n"
       "       reloadd inspect FILE...\n"
+      "       reloadd status CONFIG.ini [--json]\n"
+      "       reloadd reload CONFIG.ini [FILE]\n"
       "       reloadd --help | --version\n"
       "\n"
       "FILE is an ELF relocatable object (.o) or an ar archive (.a) for\n"
       "x86-64, built with -fPIC or -fPIE.  Archive members are pulled in\n"
       "as needed.  libc, libm and libpthread are always available.\n"
       "\n"
+      "  CONFIG.ini  run the program the config describes, rebuild it when\n"
+      "           its sources change and reload its objects when they change\n"
+      "           (see config/example.ini); SIGHUP re-reads the config\n"
       "  run      link the files in memory and call main(argc, argv, envp)\n"
       "           (or --entry SYM); the exit status is the program's\n"
+      "  --watch  reload any of the files that changes while it runs\n"
       "  check    link without running; list problems as FILE: message\n"
       "  inspect  print sections, symbols and relocation types\n"
+      "  status   show what the daemon running CONFIG.ini has loaded\n"
+      "  reload   make the daemon running CONFIG.ini reload FILE (or all)\n"
+      "  --validate  check CONFIG.ini and print its settings\n"
+      "  --color  colour log lines: auto (default), always or never\n"
       "  -l NAME  resolve symbols against libNAME.so\n"
       "  -L DIR   search DIR for -l libraries first\n"
       "  -v       say more (repeat for debug output)\n",
@@ -49,6 +62,17 @@ int main(int argc, char **argv) {
     return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "inspect") == 0)
     return cmd_inspect(argc - 2, argv + 2);
+  if (strcmp(cmd, "status") == 0)
+    return cmd_status(argc - 2, argv + 2);
+  if (strcmp(cmd, "reload") == 0)
+    return cmd_reload(argc - 2, argv + 2);
+  /* Anything else that is an option, an .ini or an existing file is the
+   * daemon's: reloadd [OPTIONS] CONFIG.ini. */
+  struct stat st;
+  size_t n = strlen(cmd);
+  if (cmd[0] == '-' || strchr(cmd, '/') || stat(cmd, &st) == 0 ||
+      (n > 4 && strcmp(cmd + n - 4, ".ini") == 0))
+    return cmd_daemon(argc - 1, argv + 1);
   cli_err("unknown command '%s'; see reloadd --help", cmd);
   return 2;
 }

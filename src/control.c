@@ -1,0 +1,345 @@
+/*
+ * control.c - the control socket, both ends.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "paths.h"
+
+#define MAX_REQUEST 4096
+
+struct control {
+  uv_pipe_t server;
+  control_fn fn;
+  void *ud;
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  ino_t ino; /* of our socket file: unlink only that */
+};
+
+struct conn {
+  uv_pipe_t pipe;
+  struct control *c;
+  char req[MAX_REQUEST];
+  size_t len;
+  struct buf reply;
+  uv_write_t wr;
+  bool done;
+  char *refusal; /* the reply for a caller we do not serve */
+};
+
+int control_path(const char *config, char *out, size_t len, char *err,
+                 size_t errlen) {
+  char *real = realpath(config, NULL);
+  if (!real)
+    real = path_join(NULL, config);
+  if (!real) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  /* FNV-1a of the real path: two configs never share a socket, and the
+   * same config reached through different paths always does. */
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char *p = (const unsigned char *)real; *p; p++)
+    h = (h ^ *p) * 0x100000001b3ull;
+  char stem[33];
+  snprintf(stem, sizeof stem, "%s", path_base(real));
+  char *dot = strrchr(stem, '.');
+  if (dot && dot != stem)
+    *dot = '\0';
+  for (char *p = stem; *p; p++)
+    if (*p == '/' || (unsigned char)*p < 0x20)
+      *p = '_';
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  int n;
+  if (xdg && xdg[0] == '/') {
+    n = snprintf(out, len, "%s/reloadd-%s-%016llx.sock", xdg, stem,
+                 (unsigned long long)h);
+  } else {
+    char *abs = path_join(NULL, config);
+    char *dir = abs ? path_dir(abs) : NULL;
+    n = dir ? snprintf(out, len, "%s/.%s.reloadd.sock", strcmp(dir, "/") ? dir : "",
+                       path_base(abs))
+            : -1;
+    free(abs);
+    free(dir);
+  }
+  free(real);
+  if (n < 0) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if ((size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+    snprintf(err, errlen, "the control socket's path would be %d bytes, more "
+             "than a Unix socket allows (%zu); set XDG_RUNTIME_DIR to a "
+             "shorter directory", n,
+             sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+    return -1;
+  }
+  return 0;
+}
+
+static int connect_to(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+static void on_conn_closed(uv_handle_t *h) {
+  struct conn *k = h->data;
+  free(k->refusal);
+  buf_free(&k->reply);
+  free(k);
+}
+
+static void on_written(uv_write_t *w, int status) {
+  struct conn *k = w->data;
+  (void)status;
+  uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+}
+
+static void reply(struct conn *k, int code, const char *text) {
+  k->done = true;
+  uv_read_stop((uv_stream_t *)&k->pipe);
+  struct buf out = {0};
+  buf_printf(&out, "%d\n%s", code, text);
+  buf_free(&k->reply);
+  k->reply = out;
+  if (k->reply.oom) {
+    uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+    return;
+  }
+  uv_buf_t b = uv_buf_init(k->reply.p, (unsigned)k->reply.len);
+  k->wr.data = k;
+  if (uv_write(&k->wr, (uv_stream_t *)&k->pipe, &b, 1, on_written) < 0)
+    uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b) {
+  struct conn *k = h->data;
+  (void)hint;
+  *b = uv_buf_init(k->req + k->len, (unsigned)(sizeof k->req - 1 - k->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  struct conn *k = s->data;
+  (void)b;
+  if (k->done)
+    return;
+  if (n < 0) {
+    /* EOF without a full line: take what came as the request. */
+    if (n != UV_EOF || !k->len) {
+      uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+      return;
+    }
+  } else {
+    k->len += (size_t)n;
+  }
+  k->req[k->len] = '\0';
+  char *nl = strchr(k->req, '\n');
+  if (!nl && n >= 0) {
+    if (k->len >= sizeof k->req - 1)
+      reply(k, 2, "reloadd: request too long\n");
+    return;
+  }
+  if (nl)
+    *nl = '\0';
+  if (k->refusal) {
+    reply(k, 1, k->refusal);
+    return;
+  }
+  struct buf text = {0};
+  int code = k->c->fn(k->c->ud, k->req, &text);
+  reply(k, code, buf_str(&text));
+  buf_free(&text);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  struct control *c = server->data;
+  if (status < 0)
+    return;
+  struct conn *k = calloc(1, sizeof *k);
+  if (!k)
+    return;
+  k->c = c;
+  uv_pipe_init(server->loop, &k->pipe, 0);
+  k->pipe.data = k;
+  if (uv_accept(server, (uv_stream_t *)&k->pipe) < 0) {
+    uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+    return;
+  }
+  /* The socket's mode already keeps others out; the peer's credentials
+   * are checked as well, should the mode or the directory be loosened. */
+  uv_os_fd_t fd;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (uv_fileno((uv_handle_t *)&k->pipe, &fd) < 0 ||
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+    reply(k, 1, "reloadd: cannot identify the caller; refused\n");
+    return;
+  }
+  if (cred.uid != geteuid()) {
+    log_msg(RELOAD_LOG_WARN, "control: refused a request from uid %u (pid "
+            "%d): only uid %u may control this reloadd",
+            (unsigned)cred.uid, (int)cred.pid, (unsigned)geteuid());
+    char msg[200];
+    snprintf(msg, sizeof msg, "reloadd: permission denied: this reloadd "
+             "belongs to uid %u and takes requests only from it\n",
+             (unsigned)geteuid());
+    /* Answer once the request is read: closing a socket with unread data
+     * would reset the connection and lose the answer. */
+    k->refusal = strdup(msg);
+    if (!k->refusal) {
+      uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+      return;
+    }
+  }
+  uv_read_start((uv_stream_t *)&k->pipe, on_alloc, on_read);
+}
+
+struct control *control_start(uv_loop_t *loop, const char *config,
+                              control_fn fn, void *ud, char *err,
+                              size_t errlen) {
+  struct control *c = calloc(1, sizeof *c);
+  if (!c) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  c->fn = fn;
+  c->ud = ud;
+  if (control_path(config, c->path, sizeof c->path, err, errlen)) {
+    free(c);
+    return NULL;
+  }
+  struct stat st;
+  if (lstat(c->path, &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      snprintf(err, errlen, "%s exists and is not a socket; remove it",
+               c->path);
+      free(c);
+      return NULL;
+    }
+    int fd = connect_to(c->path);
+    if (fd >= 0) {
+      close(fd);
+      snprintf(err, errlen, "another reloadd is already running %s (its "
+               "control socket is %s)", config, c->path);
+      free(c);
+      return NULL;
+    }
+    /* Left behind by a daemon that died: nobody answers on it. */
+    unlink(c->path);
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    snprintf(err, errlen, "control socket: %s", strerror(errno));
+    free(c);
+    return NULL;
+  }
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", c->path);
+  /* The umask makes the socket 0600 from its creation, with no window in
+   * which someone else could connect.  Changing the umask is process-wide,
+   * which is fine now: the program has not started yet. */
+  mode_t old = umask(0177);
+  int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+  umask(old);
+  if (r < 0 || chmod(c->path, 0600) < 0 || listen(fd, 16) < 0 ||
+      lstat(c->path, &st) < 0) {
+    snprintf(err, errlen, "control socket %s: %s", c->path, strerror(errno));
+    close(fd);
+    free(c);
+    return NULL;
+  }
+  c->ino = st.st_ino;
+  uv_pipe_init(loop, &c->server, 0);
+  c->server.data = c;
+  if ((r = uv_pipe_open(&c->server, fd)) < 0 ||
+      (r = uv_listen((uv_stream_t *)&c->server, 16, on_connection)) < 0) {
+    snprintf(err, errlen, "control socket %s: %s", c->path, uv_strerror(r));
+    unlink(c->path);
+    return NULL; /* the caller gives up; the handle dies with the process */
+  }
+  return c;
+}
+
+void control_unlink(struct control *c) {
+  struct stat st;
+  /* Only our own socket: a second daemon may have replaced a stale one. */
+  if (c && lstat(c->path, &st) == 0 && st.st_ino == c->ino)
+    unlink(c->path);
+}
+
+const char *control_socket(const struct control *c) { return c->path; }
+
+int control_request(const char *config, const char *request,
+                    struct buf *out, char *err, size_t errlen) {
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  if (control_path(config, path, sizeof path, err, errlen))
+    return -1;
+  int fd = connect_to(path);
+  if (fd < 0) {
+    if (fd == -ENOENT || fd == -ECONNREFUSED)
+      snprintf(err, errlen, "no reloadd is running %s (no answer on %s)",
+               config, path);
+    else
+      snprintf(err, errlen, "cannot reach the reloadd running %s at %s: %s",
+               config, path, strerror(-fd));
+    return -1;
+  }
+  size_t n = strlen(request);
+  char *line = malloc(n + 2);
+  if (!line) {
+    close(fd);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(line, request, n);
+  line[n] = '\n';
+  ssize_t w = write(fd, line, n + 1);
+  free(line);
+  if (w != (ssize_t)(n + 1)) {
+    snprintf(err, errlen, "cannot send to %s: %s", path,
+             w < 0 ? strerror(errno) : "short write");
+    close(fd);
+    return -1;
+  }
+  struct buf in = {0};
+  char chunk[4096];
+  ssize_t r;
+  while ((r = read(fd, chunk, sizeof chunk)) > 0)
+    buf_put(&in, chunk, (size_t)r);
+  close(fd);
+  const char *s = buf_str(&in);
+  const char *nl = strchr(s, '\n');
+  if (!nl) {
+    snprintf(err, errlen, "no reply from %s (the daemon may have exited)",
+             path);
+    buf_free(&in);
+    return -1;
+  }
+  int code = atoi(s);
+  buf_puts(out, nl + 1);
+  buf_free(&in);
+  return code;
+}

@@ -1,0 +1,49 @@
+/*
+ * log.h - reloadd's own messages: levels, timestamps, colour on a
+ * terminal, an optional log file, and an adapter that routes the core
+ * library's messages through the same path.
+ *
+ * Every line goes to stderr as "reloadd: [TIME ]LEVEL: message" and, when
+ * a log file is set, to that file too (always with the date, never with
+ * colour).  Writing is one write(2) per line and takes no lock, so it is
+ * safe from any thread and from the core's fault handler.
+ */
+#ifndef RELOADD_LOG_H
+#define RELOADD_LOG_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "reload.h"
+
+enum { LOG_COLOR_AUTO, LOG_COLOR_ALWAYS, LOG_COLOR_NEVER };
+
+struct log_opts {
+  int level;       /* RELOAD_LOG_*: messages above it are dropped */
+  int color;       /* LOG_COLOR_* */
+  const char *file; /* NULL: stderr only */
+  bool timestamps; /* on stderr; the file always has them */
+};
+
+/*
+ * Apply new settings.  A file that cannot be opened leaves the previous
+ * one in place and returns -errno with the reason in `err`.
+ */
+int log_setup(const struct log_opts *o, char *err, size_t errlen);
+bool log_enabled(int level);
+void log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A reload_log_fn: messages of the core, "FILE: msg" when about a file. */
+void log_core(void *ud, int level, const char *file, const char *msg);
+
+/*
+ * While capturing, log_core() on the calling thread appends to `into`
+ * instead of printing, so a tentative reload of a file that may be only
+ * half written does not spray errors.  log_replay() prints what was held.
+ */
+void log_capture(struct buf *into);
+void log_capture_end(void);
+void log_replay(const struct buf *held);
+
+#endif
