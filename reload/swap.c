@@ -184,6 +184,38 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
   ctx->stats.rollbacks++;
 }
 
+/* A reference to "section + offset" of read-only data (a string literal,
+ * a constant table) names the same thing in both versions only if what is
+ * there is the same: the string at that offset for string sections, the
+ * whole section otherwise. */
+static bool same_target(const reload__obj *a, const Elf64_Rela *x,
+                        const reload__obj *b, const Elf64_Rela *y) {
+  uint32_t sx = ELF64_R_SYM(x->r_info), sy = ELF64_R_SYM(y->r_info);
+  if (ELF64_ST_TYPE(a->sym[sx].st_info) != STT_SECTION)
+    return true;
+  uint32_t ka = reload__sym_shndx(a, sx), kb = reload__sym_shndx(b, sy);
+  if (ka >= a->nsec || kb >= b->nsec ||
+      a->secs[ka].cls != RELOAD__CLS_RODATA ||
+      b->secs[kb].cls != RELOAD__CLS_RODATA)
+    return true;
+  const Elf64_Shdr *ha = &a->sh[ka], *hb = &b->sh[kb];
+  if (ha->sh_type == SHT_NOBITS || hb->sh_type == SHT_NOBITS)
+    return true;
+  const char *da = (const char *)a->data + ha->sh_offset;
+  const char *db = (const char *)b->data + hb->sh_offset;
+  if ((ha->sh_flags & SHF_STRINGS) && (hb->sh_flags & SHF_STRINGS)) {
+    uint32_t t = ELF64_R_TYPE(x->r_info);
+    int64_t off = x->r_addend +
+                  (t == R_X86_64_PC32 || t == R_X86_64_PLT32 ? 4 : 0);
+    if (off < 0 || (uint64_t)off >= ha->sh_size || (uint64_t)off >= hb->sh_size)
+      return ha->sh_size == hb->sh_size && !memcmp(da, db, ha->sh_size);
+    size_t la = strnlen(da + off, ha->sh_size - (uint64_t)off);
+    size_t lb = strnlen(db + off, hb->sh_size - (uint64_t)off);
+    return la == lb && !memcmp(da + off, db + off, la);
+  }
+  return ha->sh_size == hb->sh_size && !memcmp(da, db, ha->sh_size);
+}
+
 static uint64_t first_at(const Elf64_Rela *r, uint64_t n, uint64_t off) {
   uint64_t lo = 0, hi = n;
   while (lo < hi) {
@@ -237,7 +269,8 @@ static bool same_fn(const reload__obj *a, const reload__fn *fa,
         ELF64_R_TYPE(ra[i].r_info) != ELF64_R_TYPE(rb[j].r_info) ||
         ra[i].r_addend != rb[j].r_addend ||
         strcmp(reload__sym_name(a, ELF64_R_SYM(ra[i].r_info)),
-               reload__sym_name(b, ELF64_R_SYM(rb[j].r_info))) != 0)
+               reload__sym_name(b, ELF64_R_SYM(rb[j].r_info))) != 0 ||
+        !same_target(a, &ra[i], b, &rb[j]))
       return false;
     i++;
     j++;
