@@ -97,6 +97,11 @@ static const char *signame(int sig) {
   return "signal";
 }
 
+/* The same crash, again and again (code that faults every frame with
+ * nothing to roll back to), is reported once a second, with a count. */
+static uint64_t last_pc, last_ns;
+static unsigned repeats;
+
 static int crashed(struct guard *g) {
   reload_ctx *ctx = NULL;
   reload__obj *o = NULL;
@@ -105,32 +110,45 @@ static int crashed(struct guard *g) {
     pc = (uint64_t)(uintptr_t)g->pcs[i];
     o = reload__version_at(pc, &ctx);
   }
-  if (!o) {
-    /* A crash outside loaded code: nothing to roll back.  Say so on every
-     * context, since we cannot tell whose it was. */
-    return RELOAD_ECRASH;
-  }
+  if (!o)
+    return RELOAD_ECRASH; /* not in loaded code: not ours to report */
   const reload__fn *f = reload__fn_containing(o, pc);
   const char *fn = f ? reload__sym_name(o, f->sym) : "?";
   const char *key = o->unit ? o->unit->key : o->name;
+  unsigned long long off = f ? (unsigned long long)(pc - f->addr) : 0ull;
   pthread_mutex_lock(&ctx->lock);
+  bool rolled = false;
+  unsigned back = 0;
   if (o == o->unit->cur && o->version > 1 && o->older) {
     reload__rollback(ctx, o);
-    reload__obj *back = o->unit->cur;
+    rolled = true;
+    back = o->unit->cur ? o->unit->cur->version : 0;
+  }
+  pthread_mutex_unlock(&ctx->lock);
+  uint64_t now = reload__now_ns();
+  if (!rolled && pc == last_pc && now - last_ns < 1000000000u) {
+    repeats++;
+    return RELOAD_ECRASH;
+  }
+  unsigned again = repeats;
+  last_pc = pc;
+  last_ns = now;
+  repeats = 0;
+  if (rolled)
     reload__err(ctx, RELOAD_ECRASH, key,
                 "crash in function %s+%#llx (%s v%u): %s at address %#llx; "
                 "rolled back to v%u",
-                fn, f ? (unsigned long long)(pc - f->addr) : 0ull, key,
-                o->version, signame(g->sig), (unsigned long long)g->addr,
-                back ? back->version : 0);
-  } else {
+                fn, off, key, o->version, signame(g->sig),
+                (unsigned long long)g->addr, back);
+  else
     reload__err(ctx, RELOAD_ECRASH, key,
                 "crash in function %s+%#llx (%s v%u): %s at address %#llx; "
-                "no newer version of it to roll back",
-                fn, f ? (unsigned long long)(pc - f->addr) : 0ull, key,
-                o->version, signame(g->sig), (unsigned long long)g->addr);
-  }
-  pthread_mutex_unlock(&ctx->lock);
+                "no earlier version to roll back to%s",
+                fn, off, key, o->version, signame(g->sig),
+                (unsigned long long)g->addr,
+                again ? " (and the same crash again since the last report)"
+                      : "");
+  reload__report_frames(ctx, g->pcs, g->npc);
   return RELOAD_ECRASH;
 }
 

@@ -437,6 +437,9 @@ int reload__faults_install(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 
+/* report.c: log a symbolised backtrace, one line a frame. */
+void reload__report_frames(reload_ctx *ctx, void *const *pcs, int n);
+
 /* debug.c */
 void reload__debug_add(reload_ctx *ctx, reload__obj *o);
 void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite);
