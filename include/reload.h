@@ -265,6 +265,16 @@ typedef void (*reload_version_fn)(void *ud, const reload_version_info *v);
 RELOAD_API void reload_list_versions(reload_ctx *ctx, reload_version_fn fn,
                                      void *ud);
 
+/* The functions of one version of an object, with what that version did
+ * to each: 0 unchanged from the version before, 1 changed, 2 added, 3
+ * removed (a function the version before had and this one has not).
+ * Returns RELOAD_ENOENT when there is no such version mapped. */
+typedef void (*reload_function_fn)(void *ud, const char *name, int change,
+                                   const void *code, size_t size);
+RELOAD_API int reload_list_functions(reload_ctx *ctx, const char *object,
+                                     unsigned version, reload_function_fn fn,
+                                     void *ud);
+
 /* Counters and timings of the context, summed over all links. */
 typedef struct reload_stats {
   uint64_t objects;      /* objects loaded, archive members included */

@@ -523,3 +523,31 @@ void reload_list_versions(reload_ctx *ctx, reload_version_fn fn, void *ud) {
     }
   pthread_mutex_unlock(&ctx->lock);
 }
+
+int reload_list_functions(reload_ctx *ctx, const char *object,
+                          unsigned version, reload_function_fn fn, void *ud) {
+  if (!ctx || !object || !fn)
+    return RELOAD_EINVAL;
+  int r = RELOAD_ENOENT;
+  pthread_mutex_lock(&ctx->lock);
+  reload__unit *u = reload__unit_find(ctx, object);
+  for (reload__obj *o = u ? u->newest : NULL; o; o = o->older) {
+    if (o->version != version)
+      continue;
+    for (uint32_t i = 0; i < o->nfns; i++) {
+      const reload__fn *f = &o->fns[i];
+      int change = o->version == 1                 ? 2
+                   : f->state == RELOAD__FN_SAME    ? 0
+                   : f->state == RELOAD__FN_ADDED   ? 2
+                                                    : 1;
+      fn(ud, reload__sym_name(o, f->sym), change,
+         (const void *)(uintptr_t)f->addr, (size_t)f->size);
+    }
+    for (uint32_t i = 0; i < o->ngone; i++)
+      fn(ud, ctx->ent.v[o->gone[i].entry].name, 3, NULL, 0);
+    r = 0;
+    break;
+  }
+  pthread_mutex_unlock(&ctx->lock);
+  return r;
+}
