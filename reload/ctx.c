@@ -263,6 +263,8 @@ void *reload_sym(reload_ctx *ctx, const char *name) {
 void reload_get_stats(const reload_ctx *ctx, reload_stats *out) {
   if (ctx && out) {
     *out = ctx->stats;
+    /* Counted by the fault handler, on any thread. */
+    out->stale_hits = __atomic_load_n(&ctx->stats.stale_hits, __ATOMIC_RELAXED);
     out->arena_used = ctx->arena.committed;
   }
 }

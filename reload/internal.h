@@ -381,6 +381,7 @@ struct reload_ctx {
   pthread_mutex_t lock;      /* versions, pending swaps, retirement */
   uint64_t stale_seen;       /* stale hits already logged */
   uint32_t link_gen;         /* links so far */
+  uint64_t last_scan;        /* when retire.c last scanned the stacks */
   reload__entries ent;
   reload_report report;
   char *report_key;

@@ -68,8 +68,8 @@ static int stale_fault(void *fault, void *arg) {
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&ctx->stats.stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
-  ring[h % RING].o = o;
-  ring[h % RING].addr = a;
+  __atomic_store_n(&ring[h % RING].o, o, __ATOMIC_RELAXED);
+  __atomic_store_n(&ring[h % RING].addr, a, __ATOMIC_RELEASE);
   return 1;
 }
 
@@ -265,8 +265,8 @@ static void drain(reload_ctx *ctx) {
   if (head - ring_tail > RING)
     ring_tail = head - RING;
   for (; ring_tail != head; ring_tail++) {
-    reload__obj *o = ring[ring_tail % RING].o;
-    uint64_t a = ring[ring_tail % RING].addr;
+    uint64_t a = __atomic_load_n(&ring[ring_tail % RING].addr, __ATOMIC_ACQUIRE);
+    reload__obj *o = __atomic_load_n(&ring[ring_tail % RING].o, __ATOMIC_RELAXED);
     if (!o || o->ctx != ctx)
       continue;
     const reload__fn *f = reload__fn_containing(o, a);
@@ -318,8 +318,15 @@ void reload__retire_locked(reload_ctx *ctx) {
       pp = &o->older;
     }
   }
-  if (!ndrop)
+  /* Unmapping costs a scan of every thread's stack: do it at most ten
+   * times a second, for everything that became droppable meanwhile. */
+  if (!ndrop || now - ctx->last_scan < 100000000u) {
+    for (reload__unit *u = ctx->units; u; u = u->next)
+      for (reload__obj *o = u->newest; o; o = o->older)
+        o->droppable = false;
     return;
+  }
+  ctx->last_scan = now;
   /* Last, make sure no thread's stack still holds a return address into
    * what is about to go. */
   uint64_t(*ranges)[2] = malloc(ndrop * sizeof *ranges);

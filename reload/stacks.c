@@ -47,11 +47,14 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
   int saved = errno;
   pid_t me = (pid_t)syscall(SYS_gettid);
   ucontext_t *uc = ucp;
-  struct snap *v = snaps;
-  for (int i = 0; v && i < nsnaps; i++)
+  struct snap *v = __atomic_load_n(&snaps, __ATOMIC_ACQUIRE);
+  int n = __atomic_load_n(&nsnaps, __ATOMIC_ACQUIRE);
+  for (int i = 0; v && i < n; i++)
     if (v[i].tid == me) {
-      v[i].sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
-      v[i].pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+      __atomic_store_n(&v[i].sp, (uint64_t)uc->uc_mcontext.gregs[REG_RSP],
+                       __ATOMIC_RELAXED);
+      __atomic_store_n(&v[i].pc, (uint64_t)uc->uc_mcontext.gregs[REG_RIP],
+                       __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].done, 1, __ATOMIC_RELEASE);
     }
   errno = saved;
@@ -102,12 +105,25 @@ static size_t read_maps(uint64_t (**out)[2]) {
   return v ? n : 0;
 }
 
-/* Mark in `hit` every range that a word of [lo, hi) points into. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_DEFINED
+#define VALGRIND_MAKE_MEM_DEFINED(a, n) ((void)(a), (void)(n))
+#endif
+
+/* Mark in `hit` every range that a word of [lo, hi) points into.  It
+ * reads other threads' stacks and dead parts of its own on purpose, which
+ * the sanitizers and valgrind must be told. */
+__attribute__((no_sanitize("address", "thread")))
 static void scan(uint64_t lo, uint64_t hi, const uint64_t (*ranges)[2],
                  size_t nr, bool *hit) {
   lo = RELOAD__ALIGN_UP(lo, 8);
   for (uint64_t a = lo; a + 8 <= hi; a += 8) {
     uint64_t w = *(const volatile uint64_t *)(uintptr_t)a;
+    VALGRIND_MAKE_MEM_DEFINED(&w, sizeof w);
     for (size_t i = 0; i < nr; i++)
       if (w >= ranges[i][0] && w < ranges[i][1])
         hit[i] = true;
@@ -136,16 +152,17 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
       complete = false;
       break;
     }
-    v[n].sp = v[n].pc = 0;
-    v[n].done = 0;
+    __atomic_store_n(&v[n].sp, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&v[n].pc, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&v[n].done, 0, __ATOMIC_RELAXED);
     v[n++].tid = t;
   }
   closedir(d);
-  snaps = v;
-  nsnaps = n;
+  __atomic_store_n(&nsnaps, n, __ATOMIC_RELEASE);
+  __atomic_store_n(&snaps, v, __ATOMIC_RELEASE);
   for (int i = 0; i < n; i++)
     if (syscall(SYS_tgkill, pid, v[i].tid, sig) != 0)
-      v[i].done = -1; /* it has exited */
+      __atomic_store_n(&v[i].done, -1, __ATOMIC_RELEASE); /* exited */
   /* Wait for the answers, up to 100 ms in all. */
   struct timespec ts = {0, 200000};
   for (int tries = 0; tries < 500; tries++) {
@@ -165,23 +182,26 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
   else
     complete = false;
   for (int i = 0; i < n; i++) {
-    if (v[i].done < 0)
+    int done = __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE);
+    if (done < 0)
       continue;
-    if (v[i].done == 0) {
+    if (done == 0) {
       complete = false; /* no answer: assume the worst */
       continue;
     }
+    uint64_t pc = __atomic_load_n(&v[i].pc, __ATOMIC_RELAXED);
+    uint64_t sp = __atomic_load_n(&v[i].sp, __ATOMIC_RELAXED);
     for (size_t k = 0; k < nr; k++)
-      if (v[i].pc >= ranges[k][0] && v[i].pc < ranges[k][1])
+      if (pc >= ranges[k][0] && pc < ranges[k][1])
         hit[k] = true;
-    uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, v[i].sp);
+    uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, sp);
     if (top)
-      scan(v[i].sp, top, ranges, nr, hit);
+      scan(sp, top, ranges, nr, hit);
     else
       complete = false;
   }
-  snaps = NULL;
-  nsnaps = 0;
+  __atomic_store_n(&snaps, NULL, __ATOMIC_RELEASE);
+  __atomic_store_n(&nsnaps, 0, __ATOMIC_RELEASE);
   free(maps);
   pthread_mutex_unlock(&lock);
   return complete;

@@ -1,0 +1,28 @@
+/* counter, version 2: same variables (same layout, so the data sections
+ * keep their memory), new code.  removed_fn is gone, added_fn is new. */
+
+static int calls;
+int total;
+
+int value(void) { return 2; }
+
+int count_static(void) { return calls += 100; }
+
+int count_global(void) { return total += 100; }
+
+int count_local(void) {
+  static int n;
+  return n += 100;
+}
+
+static int cb_add(int x) { return x + 20; }
+
+static int cb_mul(int x) { return x * 5; }
+
+int (*table[2])(int) = {cb_add, cb_mul};
+
+int call_table(int i, int x) { return table[i](x); }
+
+int (*get_cb(int i))(int) { return table[i]; }
+
+int added_fn(void) { return 42; }

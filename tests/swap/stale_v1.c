@@ -1,0 +1,50 @@
+/* stale, version 1: code that is still running, or still pointed at, when
+ * its version is retired.  Version 2 returns 2 where this returns 1.
+ *
+ * spin() and nap() hold a thread inside this version until the host sets
+ * *release: spin() in a tight loop (it faults on whatever instruction it
+ * fetches next), nap() in usleep() (it faults when usleep returns into
+ * it).  doze() naps 500 ms at a time, so for long stretches its only
+ * trace in version 1 is a return address: it cannot fault until usleep()
+ * returns.  raw_ptr() hands out the real code address of raw_target, not its
+ * stable entry: taking a function's address in C would give the entry, so
+ * both are written in assembly, where a PC-relative reference to a local
+ * label in the same section is resolved by the assembler and carries no
+ * relocation the loader could redirect. */
+#include <unistd.h>
+
+int spin(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  return 1;
+}
+
+int nap(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    usleep(1000);
+  return 1;
+}
+
+int doze(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    usleep(500000);
+  return 1;
+}
+
+__asm__("  .text\n"
+        "  .p2align 4\n"
+        "  .type raw_target, @function\n"
+        "raw_target:\n"
+        "  movl $1, %eax\n"
+        "  ret\n"
+        "  .size raw_target, .-raw_target\n"
+        "  .p2align 4\n"
+        "  .globl raw_ptr\n"
+        "  .type raw_ptr, @function\n"
+        "raw_ptr:\n"
+        "  leaq raw_target(%rip), %rax\n"
+        "  ret\n"
+        "  .size raw_ptr, .-raw_ptr\n");

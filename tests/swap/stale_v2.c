@@ -1,0 +1,38 @@
+/* stale, version 2: stale_v1.c returning 2 where it returns 1. */
+#include <unistd.h>
+
+int spin(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  return 2;
+}
+
+int nap(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    usleep(1000);
+  return 2;
+}
+
+int doze(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    usleep(500000);
+  return 2;
+}
+
+__asm__("  .text\n"
+        "  .p2align 4\n"
+        "  .type raw_target, @function\n"
+        "raw_target:\n"
+        "  movl $2, %eax\n"
+        "  ret\n"
+        "  .size raw_target, .-raw_target\n"
+        "  .p2align 4\n"
+        "  .globl raw_ptr\n"
+        "  .type raw_ptr, @function\n"
+        "raw_ptr:\n"
+        "  leaq raw_target(%rip), %rax\n"
+        "  ret\n"
+        "  .size raw_ptr, .-raw_ptr\n");

@@ -1,0 +1,142 @@
+/*
+ * swap_stale - code of a retired version that is still running, or still
+ * pointed at, survives and is counted.
+ *
+ *   swap_stale spin|nap|raw|spin-reloads|doze-reloads STALE_V1.o STALE_V2.o
+ *
+ * spin: a thread spins inside version 1's spin() while version 1 is
+ *       retired; it faults on its next instruction, must be let go on, and
+ *       returns version 1's value once released.
+ * nap:  the same with the thread in usleep() called from version 1's
+ *       nap(): it faults on the return into retired code.
+ * raw:  a raw pointer to version 1's code (not its stable entry) is called
+ *       after retirement: the call lands on the function's first byte and
+ *       must be forwarded to the newest version.
+ * spin-reloads: as spin, but 12 more versions (all with version 2's
+ *       bytes, so nothing else can stand in for version 1's code) come and
+ *       are retired while the thread is still inside version 1, so version
+ *       1 falls out of the versions kept (keep_versions, 8 by default); the
+ *       thread must still finish.
+ * doze-reloads: the same with the thread asleep in usleep() (500 ms at a
+ *       time) called from version 1: nothing faults while the versions
+ *       come and go, and the return address must still lead somewhere.
+ * Each hit is counted in reload_get_stats().stale_hits and in the
+ * version's stale_hits, and logged as "stale code reached: lib.o v1,
+ * function NAME".
+ */
+#include "swaptest.h"
+
+#include <pthread.h>
+
+typedef int (*hold_fn)(volatile int *, volatile int *);
+typedef int (*fn0)(void);
+typedef void *(*ptr_fn)(void);
+
+static hold_fn hold;
+static volatile int entered, release;
+static int result;
+
+static void *holder(void *arg) {
+  (void)arg;
+  result = hold(&entered, &release);
+  return NULL;
+}
+
+/* Wait until retirement: the version's state is 2. */
+static void retire_v1(reload_ctx *ctx) {
+  swt_versions v;
+  swt_sleep_ms(80); /* past retire_ms (50) */
+  reload_retire(ctx);
+  swt_list(ctx, &v);
+  ASSERT_EQ(v.state[2], 0);
+  ASSERT_EQ(v.state[1], 2);
+}
+
+static void check_counted(reload_ctx *ctx, const char *fn) {
+  reload_stats s = swt_stats(ctx);
+  swt_versions v;
+  swt_list(ctx, &v);
+  fprintf(stderr, "stale hits: %llu (v1: %llu, %s)\n",
+          (unsigned long long)s.stale_hits,
+          (unsigned long long)v.stale_hits[1],
+          v.state[1] < 0 ? "unmapped" : "mapped");
+  ASSERT_UINT_GE(s.stale_hits, 1);
+  if (v.state[1] >= 0) /* once nothing runs it, it may be unmapped */
+    ASSERT_UINT_GE(v.stale_hits[1], 1);
+  ASSERT_UINT_EQ(v.stale_hits[2], 0);
+  reload_retire(ctx); /* hits are logged outside the fault handler */
+  const char *line =
+      swt_log_find(RELOAD_LOG_WARN, "stale code reached: lib.o v1", fn, NULL);
+  if (!line)
+    FAIL("no stale-code warning for %s; log:\n%s", fn, swt_log_text());
+  fprintf(stderr, "logged: %s\n", line);
+}
+
+static void thread_case(reload_ctx *ctx, const char *name, const char *v2,
+                        int more) {
+  pthread_t t;
+  hold = (hold_fn)swt_entry(ctx, name);
+  ASSERT_EQ(pthread_create(&t, NULL, holder, NULL), 0);
+  while (!entered)
+    swt_sleep_ms(1);
+  ASSERT_EQ(swt_reload(ctx, v2), 2);
+  retire_v1(ctx);
+  for (int i = 0; i < more; i++)
+    ASSERT_EQ(swt_reload(ctx, v2), i + 3); /* never v1's bytes again */
+  if (more) {
+    swt_sleep_ms(80);
+    reload_retire(ctx);
+  }
+  /* The holder runs version 1's code in retired pages: it must fault and
+   * be let go on. */
+  uint64_t t0 = swt_now_ms();
+  while (swt_stats(ctx).stale_hits == 0) {
+    if (swt_now_ms() - t0 > 5000)
+      FAIL("the thread in retired %s() never faulted", name);
+    swt_sleep_ms(1);
+  }
+  swt_sleep_ms(10); /* it keeps running the old code for a while */
+  release = 1;
+  ASSERT_EQ(pthread_join(t, NULL), 0);
+  ASSERT_EQ(result, 1); /* version 1 finished */
+  check_counted(ctx, name);
+  /* New calls run version 2. */
+  ASSERT_EQ(hold(&entered, &release), 2);
+}
+
+static void raw_case(reload_ctx *ctx, const char *v2) {
+  ptr_fn raw_ptr = (ptr_fn)swt_entry(ctx, "raw_ptr");
+  fn0 old = (fn0)swt_to_fn(raw_ptr());
+  ASSERT_EQ(old(), 1);
+  ASSERT_EQ(swt_reload(ctx, v2), 2);
+  ASSERT_EQ(old(), 1); /* not retired yet: still version 1's code */
+  fn0 now = (fn0)swt_to_fn(raw_ptr());
+  ASSERT_PTR_NE(swt_from_fn((swt_fn)now), swt_from_fn((swt_fn)old));
+  ASSERT_EQ(now(), 2);
+  retire_v1(ctx);
+  ASSERT_UINT_EQ(swt_stats(ctx).stale_hits, 0);
+  ASSERT_EQ(old(), 2); /* forwarded to the newest version */
+  ASSERT_EQ(old(), 2);
+  check_counted(ctx, "raw_target");
+}
+
+int main(int argc, char **argv) {
+  swt_args(argc, argv);
+  ASSERT_EQ(argc, 4);
+  reload_options opt;
+  memset(&opt, 0, sizeof opt);
+  opt.retire_ms = 50;
+  reload_ctx *ctx = swt_open(&opt, argv[2], NULL);
+  if (!strcmp(argv[1], "spin") || !strcmp(argv[1], "nap"))
+    thread_case(ctx, argv[1], argv[3], 0);
+  else if (!strcmp(argv[1], "spin-reloads"))
+    thread_case(ctx, "spin", argv[3], 12);
+  else if (!strcmp(argv[1], "doze-reloads"))
+    thread_case(ctx, "doze", argv[3], 12);
+  else if (!strcmp(argv[1], "raw"))
+    raw_case(ctx, argv[3]);
+  else
+    FAIL("unknown case %s", argv[1]);
+  reload_close(ctx);
+  return 0;
+}
