@@ -145,11 +145,30 @@ static int range(const struct place *p, int64_t v, int bits, bool sign) {
   return fail(p, RELOAD_ERANGE, what);
 }
 
-static bool fits_s32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+/* The fields a relocation writes, and what fits in each: signed, unsigned,
+ * or either ("bitfield", as ld checks R_X86_64_8 and _16). */
+enum field { F_64, F_S32, F_U32, F_B16, F_S16, F_B8, F_S8 };
 
-static inline void w64(uint8_t *at, uint64_t v) { memcpy(at, &v, 8); }
-static inline void w32(uint8_t *at, uint32_t v) { memcpy(at, &v, 4); }
-static inline void w16(uint8_t *at, uint16_t v) { memcpy(at, &v, 2); }
+static bool fits(int64_t v, enum field f) {
+  switch (f) {
+  case F_64: return true;
+  case F_S32: return v >= INT32_MIN && v <= INT32_MAX;
+  case F_U32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+  case F_B16: return v >= INT16_MIN && v <= UINT16_MAX;
+  case F_S16: return v >= INT16_MIN && v <= INT16_MAX;
+  case F_B8: return v >= INT8_MIN && v <= UINT8_MAX;
+  case F_S8: return v >= INT8_MIN && v <= INT8_MAX;
+  }
+  return false;
+}
+
+static int put(const struct place *p, uint8_t *at, int64_t v, enum field f) {
+  static const uint8_t width[] = {8, 4, 4, 2, 2, 1, 1};
+  if (!fits(v, f))
+    return range(p, v, width[f] * 8, f == F_S32 || f == F_S16 || f == F_S8);
+  memcpy(at, &v, width[f]); /* little-endian: the low bytes */
+  return 0;
+}
 
 /* The size of a symbol for R_X86_64_SIZE*: its own, or its definer's. */
 static uint64_t sym_size(reload_ctx *ctx, const reload__obj *o, uint32_t i) {
@@ -323,7 +342,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
       uint64_t P = sec->addr + r[k].r_offset;
       uint8_t tmp[8] = {0};
       uint8_t *at = data ? tmp : sec->wr + r[k].r_offset;
-      int64_t v;
+      int64_t v = 0;
       int rc = 0;
       if (o->direct && !unwind)
         S = target(ctx, o, sec, sym, type, A, sec->wr + r[k].r_offset,
@@ -332,27 +351,28 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
       p.sym = sym;
       p.type = type;
       p.off = r[k].r_offset;
+      /* Each type computes a value and names the field it goes in; one
+       * writer below checks the range and stores it. */
+      enum field f = F_S32;
+      uint64_t G = o->got && o->got[sym] ? got + (uint64_t)(o->got[sym] - 1) * 8
+                                         : 0;
       switch (type) {
       case R_X86_64_NONE:
-        break;
+        continue;
       case R_X86_64_64:
-        w64(at, S + (uint64_t)A);
+        v = (int64_t)(S + (uint64_t)A), f = F_64;
         break;
       case R_X86_64_PC64:
-        w64(at, S + (uint64_t)A - P);
+        v = (int64_t)(S + (uint64_t)A - P), f = F_64;
         break;
       case R_X86_64_PLT32:
         if (o->plt && o->plt[sym])
           S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
         v = (int64_t)(S + (uint64_t)A - P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_PC32:
         v = (int64_t)(S + (uint64_t)A - P);
-        if (!fits_s32(v) && o->plt && o->plt[sym] &&
+        if (!fits(v, F_S32) && o->plt && o->plt[sym] &&
             (reload__rel_is_branch(type, r[k].r_offset,
                                    sec->wr + r[k].r_offset) ||
              (r[k].r_offset >= 2 && sec->wr[r[k].r_offset - 2] == 0x8d &&
@@ -363,127 +383,72 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
           S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
           v = (int64_t)(S + (uint64_t)A - P);
         }
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_32:
-        v = (int64_t)(S + (uint64_t)A);
-        if (v < 0 || v > (int64_t)UINT32_MAX)
-          rc = range(&p, v, 32, false);
-        else
-          w32(at, (uint32_t)v);
+        v = (int64_t)(S + (uint64_t)A), f = F_U32;
         break;
       case R_X86_64_32S:
         v = (int64_t)(S + (uint64_t)A);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_16:
-        v = (int64_t)(S + (uint64_t)A);
-        if (v < INT16_MIN || v > UINT16_MAX)
-          rc = range(&p, v, 16, false);
-        else
-          w16(at, (uint16_t)v);
+        v = (int64_t)(S + (uint64_t)A), f = F_B16;
         break;
       case R_X86_64_PC16:
-        v = (int64_t)(S + (uint64_t)A - P);
-        if (v < INT16_MIN || v > INT16_MAX)
-          rc = range(&p, v, 16, true);
-        else
-          w16(at, (uint16_t)v);
+        v = (int64_t)(S + (uint64_t)A - P), f = F_S16;
         break;
       case R_X86_64_8:
-        v = (int64_t)(S + (uint64_t)A);
-        if (v < INT8_MIN || v > UINT8_MAX)
-          rc = range(&p, v, 8, false);
-        else
-          *at = (uint8_t)v;
+        v = (int64_t)(S + (uint64_t)A), f = F_B8;
         break;
       case R_X86_64_PC8:
-        v = (int64_t)(S + (uint64_t)A - P);
-        if (v < INT8_MIN || v > INT8_MAX)
-          rc = range(&p, v, 8, true);
-        else
-          *at = (uint8_t)v;
+        v = (int64_t)(S + (uint64_t)A - P), f = F_S8;
         break;
       case R_X86_64_GOTPCREL:
       case R_X86_64_GOTPCRELX:
       case R_X86_64_REX_GOTPCRELX:
-        v = (int64_t)(got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
+      case R_X86_64_GOTTPOFF: /* the slot holds a thread-pointer offset */
+        v = (int64_t)(G + (uint64_t)A - P);
         break;
       case R_X86_64_GOTPCREL64:
-        w64(at, got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
+        v = (int64_t)(G + (uint64_t)A - P), f = F_64;
         break;
       case R_X86_64_GOT32:
-        v = (int64_t)((uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
+        v = (int64_t)(G - got + (uint64_t)A);
         break;
       case R_X86_64_GOT64:
-        w64(at, (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A);
+        v = (int64_t)(G - got + (uint64_t)A), f = F_64;
         break;
       case R_X86_64_GOTOFF64:
-        w64(at, S + (uint64_t)A - got);
+        v = (int64_t)(S + (uint64_t)A - got), f = F_64;
         break;
       case R_X86_64_GOTPC32:
         v = (int64_t)(got + (uint64_t)A - P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_GOTPC64:
-        w64(at, got + (uint64_t)A - P);
+        v = (int64_t)(got + (uint64_t)A - P), f = F_64;
         break;
       case R_X86_64_PLTOFF64:
         if (o->plt && o->plt[sym])
           S = o->pltaddr + (uint64_t)(o->plt[sym] - 1) * 8;
-        w64(at, S + (uint64_t)A - got);
+        v = (int64_t)(S + (uint64_t)A - got), f = F_64;
         break;
       case R_X86_64_SIZE32:
-        v = (int64_t)(sym_size(ctx, o, sym) + (uint64_t)A);
-        if (v < 0 || v > (int64_t)UINT32_MAX)
-          rc = range(&p, v, 32, false);
-        else
-          w32(at, (uint32_t)v);
+        v = (int64_t)(sym_size(ctx, o, sym) + (uint64_t)A), f = F_U32;
         break;
       case R_X86_64_SIZE64:
-        w64(at, sym_size(ctx, o, sym) + (uint64_t)A);
+        v = (int64_t)(sym_size(ctx, o, sym) + (uint64_t)A), f = F_64;
         break;
       case R_X86_64_TLSGD:
         v = (int64_t)(got + (uint64_t)(o->tlsgd[sym] - 1) * 8 + (uint64_t)A -
                       P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_TLSLD:
         v = (int64_t)(got + (uint64_t)(o->tlsld - 1) * 8 + (uint64_t)A - P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_DTPOFF32:
         v = (int64_t)(S + (uint64_t)A);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
         break;
       case R_X86_64_DTPOFF64:
-        w64(at, S + (uint64_t)A);
+        v = (int64_t)(S + (uint64_t)A), f = F_64;
         break;
       case R_X86_64_TPOFF32:
       case R_X86_64_TPOFF64: {
@@ -496,25 +461,15 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
           break;
         }
         v = (int64_t)(m->tpoff + (int64_t)S + A);
-        if (type == R_X86_64_TPOFF64)
-          w64(at, (uint64_t)v);
-        else if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
+        f = type == R_X86_64_TPOFF64 ? F_64 : F_S32;
         break;
       }
-      case R_X86_64_GOTTPOFF:
-        v = (int64_t)(got + (uint64_t)(o->got[sym] - 1) * 8 + (uint64_t)A - P);
-        if (!fits_s32(v))
-          rc = range(&p, v, 32, true);
-        else
-          w32(at, (uint32_t)v);
-        break;
       default:
         rc = fail(&p, RELOAD_EUNSUP, reload__rel_why(type));
         break;
       }
+      if (!rc)
+        rc = put(&p, at, v, f);
       if (rc) {
         err = rc;
         continue;
