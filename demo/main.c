@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "game.h"
 #include "gfx.h"
@@ -32,7 +33,7 @@
 struct options {
   long long frames; /* < 0: until the window is closed */
   uint64_t seed;
-  const char *shot, *state;
+  const char *shot, *state, *timing;
   int autoplay, scale;
 };
 
@@ -54,15 +55,62 @@ static unsigned crashes;
  * carry on instead of starting over. */
 static int entered;
 
+/* --timing: when each frame began and how long it took, kept in memory and
+ * written at the end, so that measuring costs the frames nothing but two
+ * clock reads.  For tests/bench/demo_frames. */
+struct frame_time {
+  struct timespec start;
+  double ms;
+};
+static struct frame_time *times;
+static size_t ntimes, cap_times;
+
+static void note_frame(const struct timespec *start,
+                       const struct timespec *end) {
+  if (ntimes == cap_times) {
+    size_t cap = cap_times ? 2 * cap_times : 4096;
+    struct frame_time *t = realloc(times, cap * sizeof *t);
+    if (!t)
+      return;
+    times = t;
+    cap_times = cap;
+  }
+  times[ntimes].start = *start;
+  times[ntimes].ms = (double)(end->tv_sec - start->tv_sec) * 1e3 +
+                     (double)(end->tv_nsec - start->tv_nsec) / 1e6;
+  ntimes++;
+}
+
+/* One line a frame: its start on CLOCK_MONOTONIC in seconds, and its
+ * duration in milliseconds. */
+static int save_timing(const char *path) {
+  FILE *out = fopen(path, "w");
+  if (!out) {
+    fprintf(stderr, "demo: cannot write %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  fputs("# start_s frame_ms\n", out);
+  for (size_t i = 0; i < ntimes; i++)
+    fprintf(out, "%lld.%09ld %.4f\n", (long long)times[i].start.tv_sec,
+            times[i].start.tv_nsec, times[i].ms);
+  if (fclose(out) != 0) {
+    fprintf(stderr, "demo: cannot write %s\n", path);
+    return -1;
+  }
+  return 0;
+}
+
 static void usage(FILE *to) {
   fputs("usage: demo [--frames N] [--shot FILE.bmp] [--state FILE] [--seed S]\n"
-        "            [--autoplay] [--scale N]\n"
+        "            [--autoplay] [--scale N] [--timing FILE]\n"
         "  --frames N    quit after N frames (default: run until closed)\n"
         "  --shot FILE   save the last frame as a BMP\n"
         "  --state FILE  write the frame counter, score, level and positions\n"
         "  --seed S      seed of the game's random numbers (default 1)\n"
         "  --autoplay    let the computer play (always on without a display)\n"
         "  --scale N     window size as a multiple of 320x240 (default 3)\n"
+        "  --timing FILE write each frame's start and duration (ms), for\n"
+        "                benchmarks\n"
         "keys: left/right or A/D move, space launches, P pauses,\n"
         "      Tab toggles autoplay, Esc quits\n",
         to);
@@ -87,10 +135,10 @@ static int parse(int argc, char **argv, struct options *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *names[] = {"--frames", "--shot", "--state", "--seed",
-                           "--scale"};
+                           "--scale", "--timing"};
     const char *val = NULL;
     int which = -1;
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
       size_t n = strlen(names[k]);
       if (strncmp(a, names[k], n) == 0 && (a[n] == '=' || !a[n])) {
         which = k;
@@ -126,6 +174,7 @@ static int parse(int argc, char **argv, struct options *o) {
       }
       o->scale = (int)v;
       break;
+    case 5: o->timing = val; break;
     default:
       if (strcmp(a, "--autoplay") == 0) {
         o->autoplay = 1;
@@ -376,6 +425,9 @@ int main(int argc, char **argv) {
   long long paced = 0; /* frames since `base` */
 
   for (long long frame = 0; o.frames < 0 || frame < o.frames; frame++) {
+    struct timespec frame_start;
+    if (o.timing)
+      clock_gettime(CLOCK_MONOTONIC, &frame_start);
     /* No frame of the game's code is below us here except main's own:
      * pending swaps happen now, between two whole frames. */
     reload_safepoint();
@@ -398,6 +450,11 @@ int main(int argc, char **argv) {
       guarded("NOTICE", notice_cb, NULL);
     }
     present();
+    if (o.timing) {
+      struct timespec frame_end;
+      clock_gettime(CLOCK_MONOTONIC, &frame_end);
+      note_frame(&frame_start, &frame_end);
+    }
 
     if (!headless) {
       /* A fixed 60 Hz: wait for the frame's slot; after a stall (a
@@ -419,6 +476,11 @@ int main(int argc, char **argv) {
     rc = 1;
   if (o.state && save_state(o.state))
     rc = 1;
+  if (o.timing && save_timing(o.timing))
+    rc = 1;
+  free(times);
+  times = NULL;
+  ntimes = cap_times = 0;
   if (texture)
     SDL_DestroyTexture(texture);
   if (renderer)
