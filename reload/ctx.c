@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+static void slabs_free(reload_ctx *ctx);
 
 reload_ctx *reload_open(const reload_options *opt) {
   reload_ctx *ctx = calloc(1, sizeof *ctx);
@@ -80,13 +83,62 @@ void reload_close(reload_ctx *ctx) {
   pthread_mutex_destroy(&ctx->lock);
   reload__symtab_free(&ctx->syms);
   reload__libs_close(ctx);
+  slabs_free(ctx);
   free(ctx->fini);
   free(ctx);
 }
 
 /* Read a whole file into memory.  We copy rather than map: a compiler
  * rewriting the file in place would otherwise pull pages from under us. */
-int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
+/*
+ * Inputs added before a link live as long as the context, so they are read
+ * into large prefaulted chunks instead of one heap block each: a link of a
+ * thousand small objects otherwise spends much of its time in page faults.
+ */
+#define SLAB (4u << 20)
+
+struct reload__slab {
+  uint8_t *base;
+  size_t used, size;
+  struct reload__slab *next;
+};
+
+static void *slab_alloc(reload_ctx *ctx, size_t n) {
+  n = RELOAD__ALIGN_UP(n ? n : 1, 16);
+  struct reload__slab *s = ctx->slabs;
+  if (!s || s->size - s->used < n) {
+    size_t size = n > SLAB ? RELOAD__ALIGN_UP(n, RELOAD__PAGE) : SLAB;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (m == MAP_FAILED)
+      return NULL;
+    s = malloc(sizeof *s);
+    if (!s) {
+      munmap(m, size);
+      return NULL;
+    }
+    s->base = m;
+    s->used = 0;
+    s->size = size;
+    s->next = ctx->slabs;
+    ctx->slabs = s;
+  }
+  void *p = s->base + s->used;
+  s->used += n;
+  return p;
+}
+
+static void slabs_free(reload_ctx *ctx) {
+  for (struct reload__slab *s = ctx->slabs, *nx; s; s = nx) {
+    nx = s->next;
+    munmap(s->base, s->size);
+    free(s);
+  }
+  ctx->slabs = NULL;
+}
+
+static int slurp(reload_ctx *ctx, const char *path, void **out, size_t *len,
+                 bool slab) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return reload__err(ctx, RELOAD_EIO, path, "cannot open: %s",
@@ -97,7 +149,7 @@ int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
     return reload__err(ctx, RELOAD_EIO, path, "not a regular file");
   }
   size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
+  uint8_t *buf = slab ? slab_alloc(ctx, n) : malloc(n ? n : 1);
   if (!buf) {
     close(fd);
     return reload__err(ctx, RELOAD_ENOMEM, path, "out of memory (%zu bytes)",
@@ -110,7 +162,8 @@ int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
       continue;
     if (r <= 0) {
       int e = errno;
-      free(buf);
+      if (!slab)
+        free(buf);
       close(fd);
       return reload__err(ctx, RELOAD_EIO, path,
                          "read failed: %s", r < 0 ? strerror(e)
@@ -124,18 +177,26 @@ int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
   return 0;
 }
 
-static int add(reload_ctx *ctx, const char *name, void *buf, size_t len) {
+int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len) {
+  return slurp(ctx, path, out, len, false);
+}
+
+/* Queue an input.  `own`: buf is the heap's, to free with the input;
+ * otherwise it lives in a slab until the context closes. */
+static int add(reload_ctx *ctx, const char *name, void *buf, size_t len,
+               bool own) {
+  void *heap = own ? buf : NULL;
   if (len >= 8 && (memcmp(buf, "!<arch>\n", 8) == 0 ||
                    memcmp(buf, "!<thin>\n", 8) == 0)) {
     reload__archive *ar = calloc(1, sizeof *ar);
     if (!ar || !(ar->path = strdup(name))) {
       free(ar);
-      free(buf);
+      free(heap);
       return reload__err(ctx, RELOAD_ENOMEM, name, "out of memory");
     }
     ar->data = buf;
     ar->size = len;
-    ar->own = buf;
+    ar->own = heap;
     int r = reload__ar_parse(ctx, ar);
     if (r) {
       reload__ar_free(ar);
@@ -151,12 +212,12 @@ static int add(reload_ctx *ctx, const char *name, void *buf, size_t len) {
   reload__obj *o = calloc(1, sizeof *o);
   if (!o || !(o->name = strdup(name))) {
     free(o);
-    free(buf);
+    free(heap);
     return reload__err(ctx, RELOAD_ENOMEM, name, "out of memory");
   }
   o->data = buf;
   o->size = len;
-  o->own = buf;
+  o->own = heap;
   int r = reload__obj_parse(ctx, o);
   if (r) {
     reload__obj_free(o);
@@ -174,10 +235,10 @@ int reload_add_file(reload_ctx *ctx, const char *path) {
   reload__clear_err(ctx);
   void *buf = NULL;
   size_t len = 0;
-  int r = reload__slurp(ctx, path, &buf, &len);
+  int r = slurp(ctx, path, &buf, &len, true);
   if (r)
     return r;
-  return add(ctx, path, buf, len);
+  return add(ctx, path, buf, len, false);
 }
 
 int reload_add_memory(reload_ctx *ctx, const char *name, const void *data,
@@ -190,7 +251,7 @@ int reload_add_memory(reload_ctx *ctx, const char *name, const void *data,
     return reload__err(ctx, RELOAD_ENOMEM, name, "out of memory");
   if (len)
     memcpy(buf, data, len);
-  return add(ctx, name, buf, len);
+  return add(ctx, name, buf, len, true);
 }
 
 int reload_add_library_path(reload_ctx *ctx, const char *dir) {

@@ -118,32 +118,40 @@ int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
                       uint32_t *out, bool *added) {
   reload__entries *E = &ctx->ent;
   *added = false;
-  reload__gsym *g = reload__sym_find(&E->keys, key);
-  if (g) {
+  bool a;
+  /* One probe: the key is the caller's until it is added, then a copy. */
+  reload__gsym *g = reload__sym_get(&E->keys, key, &a);
+  if (!g)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  if (!a) {
     *out = (uint32_t)g->size;
     return 0;
   }
   uint32_t idx = E->n;
   if (idx / PER >= E->nblocks) {
     int r = grow(ctx);
-    if (r)
+    if (r) {
+      reload__symtab_truncate(&E->keys, E->keys.n - 1);
       return r;
+    }
   }
   if (E->n == E->cap) {
     uint32_t nc = E->cap ? E->cap * 2 : 256;
     reload__entry *nv = realloc(E->v, nc * sizeof *nv);
-    if (!nv)
+    if (!nv) {
+      reload__symtab_truncate(&E->keys, E->keys.n - 1);
       return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+    }
     E->v = nv;
     E->cap = nc;
   }
   size_t klen = strlen(key), nlen = strlen(name);
   char *k = strdup(key);
-  bool a;
-  if (!k || !(g = reload__sym_get(&E->keys, k, &a))) {
-    free(k);
+  if (!k) {
+    reload__symtab_truncate(&E->keys, E->keys.n - 1);
     return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
   }
+  g->name = k;
   g->owned = 1;
   g->size = idx;
   reload__entry *e = &E->v[idx];

@@ -275,6 +275,7 @@ typedef struct reload__gsym {
   uint8_t kind;      /* RELOAD__SYM_* */
   uint8_t type;      /* STT_* of the definition */
   uint8_t owned;     /* name is malloc'd */
+  uint8_t typed;     /* SHLIB: type is the library's (reload__shlib_func) */
   reload__obj *ref;  /* first object that referenced it (for messages) */
   void *ud;          /* tables other than the symbol table use this */
   uint32_t saved;    /* the last link that saved it for undo */
@@ -322,6 +323,8 @@ int reload__lib_open(reload_ctx *ctx, const char *name);
 void *reload__lib_sym(reload_ctx *ctx, const char *name);
 /* The ELF type (STT_*) of the library symbol at `addr`, or `fallback`. */
 int reload__lib_type(void *addr, int fallback);
+/* Is this library symbol a function (not data)? */
+bool reload__shlib_func(reload__gsym *g);
 void reload__libs_close(reload_ctx *ctx);
 
 /* ---- batches and the context (ctx.c, link.c) ------------------------- */
@@ -382,6 +385,7 @@ struct reload_ctx {
   uint64_t stale_seen;       /* stale hits already logged */
   uint32_t link_gen;         /* links so far */
   uint64_t last_scan;        /* when retire.c last scanned the stacks */
+  struct reload__slab *slabs; /* where reload_add_file() reads inputs */
   reload__entries ent;
   reload_report report;
   char *report_key;

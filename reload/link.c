@@ -368,8 +368,6 @@ static int resolve(reload__link *L) {
         return RELOAD_ENOMEM;
       g->kind = RELOAD__SYM_SHLIB;
       g->addr = (uint64_t)(uintptr_t)a;
-      /* The library's own type: whether a lea of it may use a stub. */
-      g->type = reload__lib_type(a, g->type);
       continue;
     }
     if (g->kind == RELOAD__SYM_WEAKUNDEF)
@@ -466,8 +464,8 @@ static int scan(reload__link *L, reload__obj *o) {
           const uint8_t *code =
               o->data + o->sh[t].sh_offset + r[k].r_offset;
           if (!reload__rel_is_branch(type, r[k].r_offset, code) &&
-              !(g->type == STT_FUNC && r[k].r_offset >= 2 &&
-                code[-2] == 0x8d)) {
+              !(r[k].r_offset >= 2 && code[-2] == 0x8d &&
+                reload__shlib_func(g))) {
             if (!L->farlo || g->addr < L->farlo)
               L->farlo = g->addr;
             if (g->addr + 8 > L->farhi)

@@ -248,7 +248,7 @@ static bool is_func(reload_ctx *ctx, const reload__obj *o, uint32_t sym) {
   if (sym < o->firstglobal || !o->sym[sym].st_name)
     return false;
   reload__gsym *g = reload__sym_find(&ctx->syms, o->str + o->sym[sym].st_name);
-  return g && g->kind == RELOAD__SYM_SHLIB && g->type == STT_FUNC;
+  return g && reload__shlib_func(g);
 }
 
 static int by_place(const void *a, const void *b) {

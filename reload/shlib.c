@@ -126,6 +126,18 @@ int reload__lib_type(void *addr, int fallback) {
   return t == STT_GNU_IFUNC ? STT_FUNC : t;
 }
 
+bool reload__shlib_func(reload__gsym *g) {
+  if (g->kind != RELOAD__SYM_SHLIB)
+    return false;
+  /* dladdr1 scans the library's symbols: ask once, only when it matters
+   * (a lea of a library symbol that is out of reach), and remember. */
+  if (!g->typed) {
+    g->type = (uint8_t)reload__lib_type((void *)(uintptr_t)g->addr, g->type);
+    g->typed = 1;
+  }
+  return g->type == STT_FUNC;
+}
+
 void reload__libs_close(reload_ctx *ctx) {
   for (size_t i = 0; i < ctx->nlibs; i++)
     dlclose(ctx->libs[i]);

@@ -19,6 +19,8 @@ int cmd_check(int argc, char **argv) {
   if (st)
     return st;
   o.check = true;
+  /* Nothing will run: no debugger needs to see it. */
+  o.flags |= RELOAD_OPT_NODEBUG;
   double t0 = now_ms();
   reload_ctx *ctx = cli_link(&o, &st);
   double ms = now_ms() - t0;
