@@ -97,7 +97,8 @@ void cli_free_link(struct cli_link *o) {
 
 reload_ctx *cli_link(struct cli_link *o, int *status) {
   reload_options opt = {.log = o->log ? o->log : cli_log,
-                        .log_ud = o->log ? o->log_ud : o};
+                        .log_ud = o->log ? o->log_ud : o,
+                        .flags = o->flags};
   reload_ctx *ctx = reload_open(&opt);
   if (!ctx) {
     cli_err("out of memory");

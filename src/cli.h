@@ -21,6 +21,7 @@ struct cli_link {
   int nargs;
   int verbose;
   bool check;  /* print problems as "FILE: message" */
+  unsigned flags; /* RELOAD_OPT_* for the context */
   reload_log_fn log; /* NULL: cli_log */
   void *log_ud;
 };

@@ -38,7 +38,8 @@ static int start_watcher(void *ud) {
 }
 
 /* Take out the options only `run` has, leaving the linking ones. */
-static int strip(int argc, char **argv, char **out, bool *watch, bool *shared) {
+static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
+                 bool *perfmap) {
   int n = 0;
   bool args = false;
   for (int i = 0; i < argc; i++) {
@@ -48,6 +49,8 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared) {
       *watch = true;
     else if (!args && strcmp(argv[i], "--allow-shared-dirs") == 0)
       *shared = true;
+    else if (!args && strcmp(argv[i], "--no-perf-map") == 0)
+      *perfmap = false;
     else
       out[n++] = argv[i];
   }
@@ -56,19 +59,22 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared) {
 }
 
 int cmd_run(int argc, char **argv) {
-  bool watch = false, shared = false;
+  /* perf report and perf top name loaded functions through the map; it
+   * costs a few writes per load, so it is on unless asked otherwise. */
+  bool watch = false, shared = false, perfmap = true;
   char **av = calloc((size_t)argc + 1, sizeof *av);
   if (!av) {
     cli_err("out of memory");
     return 1;
   }
-  int ac = strip(argc, argv, av, &watch, &shared);
+  int ac = strip(argc, argv, av, &watch, &shared, &perfmap);
   struct cli_link o;
   int st = cli_parse_link(ac, av, &o, "run");
   if (st) {
     free(av);
     return st;
   }
+  o.flags = perfmap ? RELOAD_OPT_PERFMAP : 0u;
   const char *argv0 = o.files[0];
   struct strv abs = {0};
   if (watch) {

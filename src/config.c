@@ -78,6 +78,7 @@ static const struct keydef keys[CONFIG_NKEYS] = {
     [CK_RELOAD_KEEP_STATE] = {2, "keep_state", K_BOOL, F(keep_state), 0, 0, NULL, NULL},
     [CK_RELOAD_RETIRE_MS] = {2, "retire_ms", K_UINT, F(retire_ms), 1, 3600000, NULL, "milliseconds"},
     [CK_RELOAD_GUARD] = {2, "guard", K_BOOL, F(guard), 0, 0, NULL, NULL},
+    [CK_RELOAD_PERF_MAP] = {2, "perf_map", K_BOOL, F(perf_map), 0, 0, NULL, NULL},
     [CK_LOG_LEVEL] = {3, "level", K_CHOICE, F(log_level), 0, 0, levels, NULL},
     [CK_LOG_COLOR] = {3, "color", K_CHOICE, F(log_color), 0, 0, colors, NULL},
     [CK_LOG_FILE] = {3, "file", K_FILE, F(log_file), 0, 0, NULL, NULL},
@@ -706,6 +707,7 @@ static void defaults(struct config *c) {
   c->keep_state = true;
   c->retire_ms = 250;
   c->guard = false;
+  c->perf_map = true;
   c->log_level = RELOAD_LOG_INFO;
   c->log_color = LOG_COLOR_AUTO;
 }

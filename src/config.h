@@ -31,6 +31,7 @@ enum config_key {
   CK_RELOAD_KEEP_STATE,
   CK_RELOAD_RETIRE_MS,
   CK_RELOAD_GUARD,
+  CK_RELOAD_PERF_MAP,
   CK_LOG_LEVEL,
   CK_LOG_COLOR,
   CK_LOG_FILE,
@@ -62,6 +63,7 @@ struct config {
   bool keep_state;           /* default true */
   unsigned retire_ms;        /* default 250 */
   bool guard;                /* default false */
+  bool perf_map;             /* default true: keep /tmp/perf-<pid>.map */
 
   /* [log] */
   int log_level;             /* RELOAD_LOG_*; default info */

@@ -177,6 +177,7 @@ static void on_hup(uv_signal_t *h, int sig) {
       {nc.keep_state != D.run.keep_state, "[reload] keep_state"},
       {nc.retire_ms != D.run.retire_ms, "[reload] retire_ms"},
       {nc.guard != D.run.guard, "[reload] guard"},
+      {nc.perf_map != D.run.perf_map, "[reload] perf_map"},
   };
   for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
     if (fixed[i].changed)
@@ -301,6 +302,7 @@ int cmd_daemon(int argc, char **argv) {
       .mode = (reload_mode)D.run.mode,
       .reset_state = !D.run.keep_state,
       .retire_ms = D.run.retire_ms,
+      .flags = D.run.perf_map ? RELOAD_OPT_PERFMAP : 0u,
   };
   D.ctx = reload_open(&opt);
   if (!D.ctx) {

@@ -1,5 +1,7 @@
 /*
- * status.c - render the daemon's state for `reloadd status`.
+ * status.c - render the daemon's state for `reloadd status`: each object
+ * with its versions, what each reload changed, stale-code hits and
+ * rollbacks; as text, or as one JSON object.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,20 @@
 #include "paths.h"
 #include "status.h"
 
+/* The states reload_list_versions() reports, by number. */
 static const char *const states[] = {"current", "old", "retired",
-                                     "rolled back"};
+                                     "rolled back", "pending"};
+#define NSTATES (sizeof states / sizeof *states)
+
+/* What a version did to the functions of the version before it. */
+enum { CH_CHANGED, CH_ADDED, CH_REMOVED, NCH };
+static const char *const change_names[NCH] = {"changed", "added", "removed"};
 
 struct ver {
   char *object;
   reload_version_info v;
+  struct strv fns[NCH]; /* from reload_list_functions() */
+  bool have_fns;        /* false when the version went away meanwhile */
 };
 
 struct vers {
@@ -28,6 +38,7 @@ static void collect(void *ud, const reload_version_info *v) {
   if (!nv)
     return;
   vs->v = nv;
+  memset(&nv[vs->n], 0, sizeof nv[vs->n]);
   nv[vs->n].object = strdup(v->object ? v->object : "");
   nv[vs->n].v = *v;
   nv[vs->n].v.object = nv[vs->n].object;
@@ -35,8 +46,29 @@ static void collect(void *ud, const reload_version_info *v) {
     vs->n++;
 }
 
+static void collect_fn(void *ud, const char *name, int change,
+                       const void *code, size_t size) {
+  struct ver *v = ud;
+  (void)code;
+  (void)size;
+  /* reload_list_functions(): 1 changed, 2 added, 3 removed. */
+  if (change >= 1 && change <= 3)
+    strv_push(&v->fns[change - 1], name);
+}
+
+/* The functions each version changed.  The core's lock is taken once per
+ * version, not across the whole listing: a version retired in between is
+ * shown without its functions rather than holding up a reload. */
+static void collect_functions(reload_ctx *ctx, struct vers *vs) {
+  for (size_t i = 0; i < vs->n; i++) {
+    struct ver *v = &vs->v[i];
+    v->have_fns = reload_list_functions(ctx, v->object, v->v.version,
+                                        collect_fn, v) == 0;
+  }
+}
+
 static const char *state_name(int st) {
-  return st >= 0 && st < 4 ? states[st] : "unknown";
+  return st >= 0 && (size_t)st < NSTATES ? states[st] : "unknown";
 }
 
 static void stamp(time_t t, char *out, size_t len) {
@@ -58,18 +90,60 @@ static size_t objects(const struct vers *vs, const char **out) {
   return n;
 }
 
+/* At most this many names of each kind on a version's line of text; the
+ * JSON has them all. */
+#define TEXT_NAMES 8
+
+static void text_names(struct buf *out, const char *what,
+                       const struct strv *l, bool *first) {
+  if (!l->n)
+    return;
+  buf_printf(out, "%s%s ", *first ? "" : "; ", what);
+  for (size_t i = 0; i < l->n && i < TEXT_NAMES; i++)
+    buf_printf(out, "%s%s", i ? ", " : "", l->v[i]);
+  if (l->n > TEXT_NAMES)
+    buf_printf(out, " and %zu more", l->n - TEXT_NAMES);
+  *first = false;
+}
+
+/* "    v2 rolled back: changed f, g; added h; 3 stale hits" */
+static void text_version(struct buf *out, const struct ver *v) {
+  buf_printf(out, "    v%u %s: ", v->v.version, state_name(v->v.state));
+  bool first = true;
+  if (v->v.version == 1) {
+    /* Everything was new then: the count says enough. */
+    buf_printf(out, "%u function%s loaded", v->v.functions,
+               v->v.functions == 1 ? "" : "s");
+    first = false;
+  } else if (v->have_fns) {
+    for (int c = 0; c < NCH; c++)
+      text_names(out, change_names[c], &v->fns[c], &first);
+    if (first)
+      buf_puts(out, "no function changed");
+    first = false;
+  } else {
+    buf_printf(out, "%u function%s changed", v->v.changed,
+               v->v.changed == 1 ? "" : "s");
+  }
+  if (v->v.stale_hits)
+    buf_printf(out, "; %llu stale hit%s", (unsigned long long)v->v.stale_hits,
+               v->v.stale_hits == 1 ? "" : "s");
+  buf_puts(out, "\n");
+}
+
 static void text(const struct status_src *s, const struct vers *vs,
                  const reload_stats *st, struct buf *out) {
   buf_printf(out, "config: %s\npid: %d\nobjects:\n", s->config, (int)getpid());
   const char **objs = calloc(vs->n ? vs->n : 1, sizeof *objs);
   size_t no = objs ? objects(vs, objs) : 0;
   for (size_t i = 0; i < no; i++) {
-    unsigned cur = 0, old = 0, retired = 0, rolled = 0;
+    unsigned cur = 0, old = 0, retired = 0, rolled = 0, pending = 0, nv = 0;
     uint64_t hits = 0;
     for (size_t j = 0; j < vs->n; j++) {
       const reload_version_info *v = &vs->v[j].v;
       if (strcmp(vs->v[j].object, objs[i]) != 0)
         continue;
+      nv++;
       hits += v->stale_hits;
       if (v->state == 0)
         cur = v->version;
@@ -77,16 +151,28 @@ static void text(const struct status_src *s, const struct vers *vs,
         old++;
       else if (v->state == 2)
         retired++;
-      else
+      else if (v->state == 3)
         rolled++;
+      else
+        pending++;
     }
     buf_printf(out, "  %s v%u", path_show(s->tree, objs[i]), cur);
     if (old || retired || rolled)
       buf_printf(out, " (older: %u mapped, %u retired, %u rolled back)", old,
                  retired, rolled);
+    if (pending)
+      buf_printf(out, ", v%u pending", cur + 1);
     if (hits)
       buf_printf(out, ", %llu stale hits", (unsigned long long)hits);
     buf_puts(out, "\n");
+    /* An object never reloaded is one line; a reloaded one gets a line
+     * per version still mapped, newest first, with what it changed. */
+    bool reloaded = nv > 1;
+    for (size_t j = 0; j < vs->n && !reloaded; j++)
+      reloaded = strcmp(vs->v[j].object, objs[i]) == 0 && vs->v[j].v.version > 1;
+    for (size_t j = 0; j < vs->n && reloaded; j++)
+      if (strcmp(vs->v[j].object, objs[i]) == 0)
+        text_version(out, &vs->v[j]);
   }
   free(objs);
   char when[40];
@@ -117,6 +203,20 @@ static void text(const struct status_src *s, const struct vers *vs,
              (unsigned long long)st->rollbacks);
 }
 
+static void json_names(struct buf *out, const struct strv *l) {
+  if (!l) {
+    buf_puts(out, "null");
+    return;
+  }
+  buf_puts(out, "[");
+  for (size_t i = 0; i < l->n; i++) {
+    if (i)
+      buf_puts(out, ",");
+    buf_json(out, l->v[i]);
+  }
+  buf_puts(out, "]");
+}
+
 static void json(const struct status_src *s, const struct vers *vs,
                  const reload_stats *st, struct buf *out) {
   buf_puts(out, "{\"config\":");
@@ -133,17 +233,29 @@ static void json(const struct status_src *s, const struct vers *vs,
     buf_json(out, objs[i]);
     buf_printf(out, ",\"version\":%u,\"versions\":[", cur);
     bool first = true;
+    unsigned rolled = 0;
+    uint64_t hits = 0;
     for (size_t j = 0; j < vs->n; j++) {
       const reload_version_info *v = &vs->v[j].v;
       if (strcmp(vs->v[j].object, objs[i]) != 0)
         continue;
       buf_printf(out, "%s{\"version\":%u,\"state\":\"%s\",\"functions\":%u,"
-                 "\"changed\":%u,\"stale_hits\":%llu}",
+                 "\"changed\":%u,\"stale_hits\":%llu",
                  first ? "" : ",", v->version, state_name(v->state),
                  v->functions, v->changed, (unsigned long long)v->stale_hits);
+      /* The names: null when the version went away while listing. */
+      for (int c = 0; c < NCH; c++) {
+        buf_printf(out, ",\"%s_functions\":", change_names[c]);
+        json_names(out, vs->v[j].have_fns ? &vs->v[j].fns[c] : NULL);
+      }
+      buf_puts(out, "}");
+      if (v->state == 3)
+        rolled++;
+      hits += v->stale_hits;
       first = false;
     }
-    buf_puts(out, "]}");
+    buf_printf(out, "],\"rollbacks\":%u,\"stale_hits\":%llu}", rolled,
+               (unsigned long long)hits);
   }
   free(objs);
   const struct update_status *us = s->up ? update_status(s->up) : NULL;
@@ -185,6 +297,7 @@ static void json(const struct status_src *s, const struct vers *vs,
 void status_render(const struct status_src *s, bool as_json, struct buf *out) {
   struct vers vs = {0};
   reload_list_versions(s->ctx, collect, &vs);
+  collect_functions(s->ctx, &vs);
   reload_stats st;
   memset(&st, 0, sizeof st);
   reload_get_stats(s->ctx, &st);
@@ -192,7 +305,10 @@ void status_render(const struct status_src *s, bool as_json, struct buf *out) {
     json(s, &vs, &st, out);
   else
     text(s, &vs, &st, out);
-  for (size_t i = 0; i < vs.n; i++)
+  for (size_t i = 0; i < vs.n; i++) {
     free(vs.v[i].object);
+    for (int c = 0; c < NCH; c++)
+      strv_free(&vs.v[i].fns[c]);
+  }
   free(vs.v);
 }

@@ -261,6 +261,7 @@ def dump_of(ws, **over):
         "watch.allow_shared_dirs": "false",
         "reload.mode": "immediate", "reload.keep_state": "true",
         "reload.retire_ms": "250", "reload.guard": "false",
+        "reload.perf_map": "true",
         "log.level": "info", "log.color": "auto", "log.file": "",
     }
     for k, v in over.items():
@@ -296,6 +297,7 @@ mode = safepoint
 keep_state = false
 retire_ms = 900
 guard = true
+perf_map = false
 [log]
 level = debug
 color = never
@@ -313,7 +315,8 @@ file = logs/r.log
         watch__build_timeout_s="7", watch__debounce_ms="35",
         watch__allow_shared_dirs="true", reload__mode="safepoint",
         reload__keep_state="false", reload__retire_ms="900",
-        reload__guard="true", log__level="debug", log__color="never",
+        reload__guard="true", reload__perf_map="false", log__level="debug",
+        log__color="never",
         log__file=ws + "/logs/r.log"), "dump of every key")
     # The other spellings of each boolean and choice.
     for word, val in (("yes", "true"), ("on", "true"), ("1", "true"),
@@ -419,12 +422,12 @@ debounce = 5
         "app.ini:14: unknown key 'sources' in [reload]; 'sources' belongs in "
         "[watch]",
         "app.ini:15: unknown key 'debounce' in [reload]; its keys are mode, "
-        "keep_state, retire_ms, guard",
+        "keep_state, retire_ms, guard, perf_map",
     ])
     expect_errors(ws, "[program]\nobjects = a.o\n[reload]\nretire = 5\n"
                   "[watch]\nbuild_timeout = 3\nnothing_like_it = 1\n", [
                       "app.ini:4: unknown key 'retire' in [reload]; its keys "
-                      "are mode, keep_state, retire_ms, guard",
+                      "are mode, keep_state, retire_ms, guard, perf_map",
                       "app.ini:6: unknown key 'build_timeout' in [watch]; "
                       "did you mean 'build_timeout_s'?",
                       "app.ini:7: unknown key 'nothing_like_it' in [watch]; "
