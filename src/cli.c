@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -31,6 +32,15 @@ void cli_log(void *ud, int level, const char *file, const char *msg) {
     fprintf(stderr, "reloadd: %s: %s: %s\n", file, names[level & 3], msg);
   else
     fprintf(stderr, "reloadd: %s: %s\n", names[level & 3], msg);
+}
+
+bool cli_perf_map_env(void) {
+  const char *v = getenv("RELOADD_PERF_MAP");
+  static const char *const off[] = {"0", "false", "no", "off"};
+  for (size_t i = 0; v && i < sizeof off / sizeof *off; i++)
+    if (strcasecmp(v, off[i]) == 0)
+      return false;
+  return true;
 }
 
 static int push(const char ***v, int *n, const char *s) {

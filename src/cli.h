@@ -36,6 +36,12 @@ void cli_free_link(struct cli_link *o);
  * Returns the context, or NULL after the problems were printed. */
 reload_ctx *cli_link(struct cli_link *o, int *status);
 
+/* false when RELOADD_PERF_MAP in the environment says 0, false, no or
+ * off: a way for test suites and scripts to keep `run` and the daemon from
+ * leaving /tmp/perf-<pid>.map files behind without changing every command
+ * line and config. */
+bool cli_perf_map_env(void);
+
 void cli_log(void *ud, int level, const char *file, const char *msg);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

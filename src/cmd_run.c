@@ -61,7 +61,7 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
 int cmd_run(int argc, char **argv) {
   /* perf report and perf top name loaded functions through the map; it
    * costs a few writes per load, so it is on unless asked otherwise. */
-  bool watch = false, shared = false, perfmap = true;
+  bool watch = false, shared = false, perfmap = cli_perf_map_env();
   char **av = calloc((size_t)argc + 1, sizeof *av);
   if (!av) {
     cli_err("out of memory");

@@ -13,9 +13,11 @@
 # SDL2, zlib (libz.a), Lua 5.4 (liblua5.4.a).
 # The benchmarks: llvm-14 (llvm-jitlink-14), libssl-dev (libcrypto.a) and
 # libsqlite3-dev (libsqlite3.a) as large real archives, python3 for scripts.
+# The debugging-aids tests (tests/debug): gdb, to check what it makes of
+# loaded code.
 RELOAD_DEPS="meson ninja-build pkg-config gcc clang binutils
 libuv1-dev libsigsegv-dev libinih-dev libsdl2-dev zlib1g-dev liblua5.4-dev
-llvm-14 libssl-dev libsqlite3-dev python3"
+llvm-14 libssl-dev libsqlite3-dev python3 gdb"
 
 # Prints the packages of "$@" that dpkg does not report as installed.
 reload_deps_missing() {
@@ -60,19 +62,21 @@ reload_deps_install() {
 	fi
 }
 
-# reload_build BUILDDIR: configure (or reconfigure, or wipe and configure)
-# and build. Must be called from the repository root. The setup output is
-# shown only when setup fails.
+# reload_build BUILDDIR [MESON_OPTION...]: configure (or reconfigure, or
+# wipe and configure) and build, passing the options (-Dname=value) to
+# meson setup. Must be called from the repository root. The setup output
+# is shown only when setup fails.
 reload_build() {
 	local dir=$1 log rc=0
+	shift
 	log=$(mktemp) || return 1
 	# A failed first setup leaves meson-private/ without coredata.dat;
 	# --reconfigure and --wipe both refuse such a directory.
 	if [ -f "$dir/meson-private/coredata.dat" ]; then
-		meson setup --reconfigure "$dir" >"$log" 2>&1 ||
-			meson setup --wipe "$dir" >"$log" 2>&1 || rc=1
+		meson setup --reconfigure "$@" "$dir" >"$log" 2>&1 ||
+			meson setup --wipe "$@" "$dir" >"$log" 2>&1 || rc=1
 	else
-		meson setup "$dir" >"$log" 2>&1 || rc=1
+		meson setup "$@" "$dir" >"$log" 2>&1 || rc=1
 	fi
 	if [ $rc -ne 0 ]; then
 		cat "$log" >&2
