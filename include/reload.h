@@ -256,7 +256,9 @@ RELOAD_API void reload_retire(reload_ctx *ctx);
 typedef struct reload_version_info {
   const char *object;
   unsigned version;
-  int state;           /* 0 current, 1 old (mapped), 2 retired, 3 rolled back */
+  int state;           /* 0 current, 1 old (mapped), 2 retired, 3 rolled
+                        * back by the crash guard, 4 pending (waiting for a
+                        * safepoint) */
   unsigned functions;  /* functions it defines */
   unsigned changed;    /* functions that changed when it came in */
   uint64_t stale_hits; /* faults into it after retirement */

@@ -270,9 +270,27 @@ int64_t reload__arena_take(reload__arena *a, size_t len) {
   return -1;
 }
 
+/*
+ * Code pages of the run view are mapped privately from the memfd: they
+ * still show what the write view writes (no private copy exists until the
+ * run view itself is written), but a debugger may write to them through
+ * ptrace, which the kernel refuses for a shared mapping it cannot write.
+ * That is how gdb plants software breakpoints.
+ */
+int reload__arena_private(reload__arena *a, size_t off, size_t len) {
+  len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
+  void *p = mmap(a->run + off, len, PROT_NONE, MAP_PRIVATE | MAP_FIXED, a->fd,
+                 (off_t)off);
+  return p == MAP_FAILED ? -errno : 0;
+}
+
 void reload__arena_give(reload__arena *a, size_t off, size_t len) {
   len = RELOAD__ALIGN_UP(len ? len : 1, RELOAD__PAGE);
-  mprotect(a->run + off, len, PROT_NONE);
+  /* Back to a shared, inaccessible mapping: this also drops any private
+   * copy a debugger made, so the next user sees the memfd again. */
+  if (mmap(a->run + off, len, PROT_NONE, MAP_SHARED | MAP_FIXED, a->fd,
+           (off_t)off) == MAP_FAILED)
+    mprotect(a->run + off, len, PROT_NONE);
   /* Release the memory itself; the pages read as zero when reused. */
   fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
             (off_t)len);

@@ -138,28 +138,48 @@ static int perf_open(int flags) {
   return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
 }
 
+/* A map left by an earlier process with the same pid is not ours: the
+ * first write of this process starts the file afresh. */
+static pthread_mutex_t perf_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t perf_pid;
+
 static void perf_add(reload_ctx *ctx, const reload__obj *o) {
   if (!(ctx->opt.flags & RELOAD_OPT_PERFMAP))
     return;
-  int fd = perf_open(O_APPEND);
+  pthread_mutex_lock(&perf_lock);
+  bool fresh = perf_pid != getpid();
+  perf_pid = getpid();
+  int fd = perf_open(fresh ? O_TRUNC : O_APPEND);
+  pthread_mutex_unlock(&perf_lock);
   if (fd < 0)
     return;
   perf_write(fd, o);
   close(fd);
 }
 
-/* Rewrite the map from the versions still mapped, leaving out `gone`. */
-static void perf_rewrite(reload_ctx *ctx, const reload__obj *gone) {
+static void perf_write_ctx(void *fdp, reload_ctx *ctx, const void *gone) {
+  int fd = *(int *)fdp;
   if (!(ctx->opt.flags & RELOAD_OPT_PERFMAP))
-    return;
-  int fd = perf_open(O_TRUNC);
-  if (fd < 0)
     return;
   for (reload__unit *u = ctx->units; u; u = u->next)
     for (reload__obj *o = u->newest; o; o = o->older)
       if (o != gone)
         perf_write(fd, o);
-  close(fd);
+}
+
+/* Rewrite the map from the versions still mapped in every context of the
+ * process, leaving out `gone`. */
+static void perf_rewrite(reload_ctx *ctx, const reload__obj *gone) {
+  if (!(ctx->opt.flags & RELOAD_OPT_PERFMAP))
+    return;
+  pthread_mutex_lock(&perf_lock);
+  perf_pid = getpid();
+  int fd = perf_open(O_TRUNC);
+  if (fd >= 0) {
+    reload__registry_each(perf_write_ctx, &fd, gone);
+    close(fd);
+  }
+  pthread_mutex_unlock(&perf_lock);
 }
 
 /* ---- hooks ----------------------------------------------------------- */

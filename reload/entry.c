@@ -67,6 +67,7 @@ static int grow(reload_ctx *ctx) {
   }
   E->blocks = nb;
   reload__dead_evict(ctx, (size_t)code, CODE);
+  reload__arena_private(&ctx->arena, (size_t)code, CODE);
   reload__dead_evict(ctx, (size_t)data, SLOTS);
   reload__entblock *b = &E->blocks[E->nblocks];
   b->code = (uint64_t)(uintptr_t)ctx->arena.run + (uint64_t)code;

@@ -68,8 +68,19 @@ static void on_signal(int sig, siginfo_t *si, void *uc) {
   }
   g->sig = sig;
   g->addr = (uint64_t)(uintptr_t)si->si_addr;
+  /* The faulting pc first, then what the unwinder finds (primed at
+   * install, as for SIGSEGV). */
   g->pcs[0] = (void *)(uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+  void *more[NPC];
+  int n = backtrace(more, NPC);
   g->npc = 1;
+  for (int i = 0; i < n && g->npc < NPC; i++) {
+    if (more[i] == g->pcs[0]) { /* found the signal frame's pc: go on */
+      for (int k = i + 1; k < n && g->npc < NPC; k++)
+        g->pcs[g->npc++] = more[k];
+      break;
+    }
+  }
   current = g->prev;
   siglongjmp(g->jb, 1);
 }
@@ -148,7 +159,7 @@ static int crashed(struct guard *g) {
                 (unsigned long long)g->addr,
                 again ? " (and the same crash again since the last report)"
                       : "");
-  reload__report_frames(ctx, g->pcs, g->npc);
+  reload__report_frames(ctx, RELOAD_LOG_ERROR, g->pcs, g->npc);
   return RELOAD_ECRASH;
 }
 

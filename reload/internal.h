@@ -61,6 +61,8 @@ void reload__arena_unmap(reload__arena *a);
 int64_t reload__arena_take(reload__arena *a, size_t len);
 /* Give pages back; their memory is released and their view made PROT_NONE. */
 void reload__arena_give(reload__arena *a, size_t off, size_t len);
+/* Map code pages privately, so a debugger can write breakpoints. */
+int reload__arena_private(reload__arena *a, size_t off, size_t len);
 int reload__arena_protect(reload__arena *a, size_t off, size_t len, int prot);
 
 /* ---- input objects (elf.c) ------------------------------------------- */
@@ -197,6 +199,8 @@ typedef struct reload__obj {
   uint64_t stale_hits;
   uint64_t hits_seen;         /* stale_hits at the last retirement pass */
   bool droppable;             /* retire.c's scratch */
+  bool rolledback;            /* the crash guard took it back: never again
+                               * a base for a new version or a fallback */
   unsigned changed;           /* functions changed when it came in */
   void *ticket;               /* libsigsegv registration while retired */
   struct reload__obj *older;  /* previous version of the same unit */
@@ -428,6 +432,8 @@ void reload__state_apply(reload_ctx *ctx, reload__obj *o);
 int reload__registry_add(reload_ctx *ctx);
 void reload__registry_remove(reload_ctx *ctx);
 bool reload__registry_any(void);
+void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
+                           void *ud, const void *arg);
 reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp);
 reload__unit *reload__unit_find(reload_ctx *ctx, const char *key);
 void reload__rollback(reload_ctx *ctx, reload__obj *o);
@@ -443,7 +449,8 @@ int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 
 /* report.c: log a symbolised backtrace, one line a frame. */
-void reload__report_frames(reload_ctx *ctx, void *const *pcs, int n);
+void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
+                           int n);
 
 /* debug.c */
 void reload__debug_add(reload_ctx *ctx, reload__obj *o);

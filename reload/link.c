@@ -675,6 +675,8 @@ static int take(reload__link *L) {
     L->span[c].off = (size_t)off;
     L->span[c].len = RELOAD__ALIGN_UP(tot[c], RELOAD__PAGE);
     reload__dead_evict(ctx, (size_t)off, L->span[c].len);
+    if (c == RELOAD__CLS_TEXT)
+      reload__arena_private(&ctx->arena, (size_t)off, L->span[c].len);
     /* Fault the pages in with one call rather than one fault each. */
     madvise(ctx->arena.wr + off, tot[c], MADV_POPULATE_WRITE);
   }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,20 +24,34 @@
 
 extern char **environ;
 
-/* "file:line" for offset `off` of section `sec` of object file `path`, or
- * "" when unknown. */
-static void where(const char *path, const char *sec, uint64_t off, char *out,
-                  size_t outsz) {
+/* " [file:line]" for offset `off` of section `sec` of version `o`, or ""
+ * when unknown.  addr2line reads the version's own bytes, through a memfd:
+ * the file on disk may hold a newer build by now, or be an archive. */
+static void where(const reload__obj *o, const char *sec, uint64_t off,
+                  char *out, size_t outsz) {
   out[0] = '\0';
-  if (strchr(path, '(')) /* an archive member: addr2line cannot name it */
+  int mfd = memfd_create("reload-crash-object", MFD_CLOEXEC);
+  if (mfd < 0)
     return;
+  size_t done = 0;
+  while (done < o->size) {
+    ssize_t w = write(mfd, o->data + done, o->size - done);
+    if (w <= 0) {
+      close(mfd);
+      return;
+    }
+    done += (size_t)w;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), mfd);
   int fd[2];
-  if (pipe2(fd, O_CLOEXEC))
+  if (pipe2(fd, O_CLOEXEC)) {
+    close(mfd);
     return;
+  }
   char offs[32];
   snprintf(offs, sizeof offs, "%#llx", (unsigned long long)off);
-  char *argv[] = {"addr2line", "-e", (char *)path, "-j", (char *)sec, offs,
-                  NULL};
+  char *argv[] = {"addr2line", "-e", path, "-j", (char *)sec, offs, NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
@@ -47,12 +62,14 @@ static void where(const char *path, const char *sec, uint64_t off, char *out,
   close(fd[1]);
   if (r) {
     close(fd[0]);
+    close(mfd);
     return;
   }
   char buf[512];
   ssize_t n = read(fd[0], buf, sizeof buf - 1);
   close(fd[0]);
   waitpid(pid, NULL, 0);
+  close(mfd);
   if (n <= 0)
     return;
   buf[n] = '\0';
@@ -78,7 +95,8 @@ static uint32_t section_of(const reload__obj *o, uint64_t pc) {
   return 0;
 }
 
-void reload__report_frames(reload_ctx *ctx, void *const *pcs, int n) {
+void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
+                           int n) {
   int k = 0;
   bool started = false;
   for (int i = 0; i < n && k < 32; i++) {
@@ -102,10 +120,10 @@ void reload__report_frames(reload_ctx *ctx, void *const *pcs, int n) {
       started = true;
       const char *base = strrchr(lib, '/');
       if (sym)
-        reload__log(ctx, RELOAD_LOG_ERROR, NULL, "#%d %s+%#llx (%s)", k++,
+        reload__log(ctx, level, NULL, "#%d %s+%#llx (%s)", k++,
                     sym, (unsigned long long)off, base ? base + 1 : lib);
       else /* no symbol: say where in the module */
-        reload__log(ctx, RELOAD_LOG_ERROR, NULL, "#%d ?? (%s+%#llx)", k++,
+        reload__log(ctx, level, NULL, "#%d ?? (%s+%#llx)", k++,
                     base ? base + 1 : lib,
                     (unsigned long long)(pc - (uint64_t)(uintptr_t)di.dli_fbase));
       continue;
@@ -118,9 +136,8 @@ void reload__report_frames(reload_ctx *ctx, void *const *pcs, int n) {
     char loc[600] = "";
     uint32_t sec = section_of(o, look);
     if (sec)
-      where(key, o->secs[sec].name, look - o->secs[sec].addr, loc,
-            sizeof loc);
-    reload__log(ctx, RELOAD_LOG_ERROR, NULL, "#%d %s+%#llx (%s v%u)%s", k++,
+      where(o, o->secs[sec].name, look - o->secs[sec].addr, loc, sizeof loc);
+    reload__log(ctx, level, NULL, "#%d %s+%#llx (%s v%u)%s", k++,
                 f ? reload__sym_name(o, f->sym) : "??",
                 f ? (unsigned long long)(pc - f->addr) : 0ull, key, o->version,
                 loc);

@@ -13,6 +13,7 @@
  *
  * Versions beyond `keep_versions` are unmapped for good.
  */
+#include <execinfo.h>
 #include <sigsegv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,12 @@ static int installed = -1;
 
 /* A ring of stale hits for logging outside the handler. */
 #define RING 64
+#define RING_PCS 12
 static struct {
   reload__obj *o;
   uint64_t addr;
+  void *pcs[RING_PCS];
+  int npc;
 } ring[RING];
 static unsigned ring_head; /* written by handlers */
 static unsigned ring_tail; /* read under the context lock */
@@ -68,6 +72,9 @@ static int stale_fault(void *fault, void *arg) {
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&ctx->stats.stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
+  /* The faulting thread was running loaded code, so it holds none of the
+   * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
+  ring[h % RING].npc = backtrace(ring[h % RING].pcs, RING_PCS);
   __atomic_store_n(&ring[h % RING].o, o, __ATOMIC_RELAXED);
   __atomic_store_n(&ring[h % RING].addr, a, __ATOMIC_RELEASE);
   return 1;
@@ -276,6 +283,8 @@ static void drain(reload_ctx *ctx) {
                 o->unit ? o->unit->key : o->name, o->version, fn,
                 f && f->addr == a ? " (forwarded to the newest version)"
                                   : " (let it finish)");
+    reload__report_frames(ctx, RELOAD_LOG_WARN, ring[ring_tail % RING].pcs,
+                          ring[ring_tail % RING].npc);
   }
 }
 
@@ -297,6 +306,8 @@ void reload__retire_locked(reload_ctx *ctx) {
     unsigned n = 0;
     for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
       bool old = o != u->cur && o->state != RELOAD__V_PENDING;
+      /* A version that is current again after a rollback runs: it must
+       * not stay retired. */
       if (old && (o->state == RELOAD__V_OLD ||
                   o->state == RELOAD__V_ROLLEDBACK) && now >= o->retire_at) {
         retire(ctx, o);

@@ -47,6 +47,15 @@ void reload__registry_remove(reload_ctx *ctx) {
   pthread_mutex_unlock(&reg_lock);
 }
 
+/* Call fn for every context of the process, with the registry locked. */
+void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
+                           void *ud, const void *arg) {
+  pthread_mutex_lock(&reg_lock);
+  for (size_t i = 0; i < nreg; i++)
+    fn(ud, reg[i], arg);
+  pthread_mutex_unlock(&reg_lock);
+}
+
 bool reload__registry_any(void) {
   return __atomic_load_n(&nreg, __ATOMIC_RELAXED) != 0;
 }
@@ -170,10 +179,11 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
     ctx->ent.v[f->entry].removed_in = 0;
   }
   o->state = RELOAD__V_ROLLEDBACK;
+  o->rolledback = true;
   o->retire_at = reload__now_ns();
   /* The previous good version runs again: make sure it can. */
   reload__obj *back = o->older;
-  while (back && back->state == RELOAD__V_ROLLEDBACK)
+  while (back && back->rolledback)
     back = back->older;
   if (back) {
     if (back->state == RELOAD__V_RETIRED)
@@ -388,7 +398,7 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
   /* The newest version, even one still waiting for a safepoint: its
    * functions and data are what the new one follows. */
   reload__obj *old =
-      u->newest->state == RELOAD__V_ROLLEDBACK ? u->cur : u->newest;
+      u->newest->rolledback ? u->cur : u->newest;
   reload__link L;
   r = reload__link_begin(ctx, &L, o, old);
   if (r) {
@@ -513,7 +523,7 @@ void reload_list_versions(reload_ctx *ctx, reload_version_fn fn, void *ud) {
       v.version = o->version;
       v.state = o == u->cur ? 0
                 : o->state == RELOAD__V_RETIRED    ? 2
-                : o->state == RELOAD__V_ROLLEDBACK ? 3
+                : o->rolledback                     ? 3
                 : o->state == RELOAD__V_PENDING    ? 4
                                                     : 1;
       v.functions = o->nfns;
