@@ -199,6 +199,7 @@ typedef struct reload__obj {
   uint64_t stale_hits;
   uint64_t hits_seen;         /* stale_hits at the last retirement pass */
   bool droppable;             /* retire.c's scratch */
+  bool placed;                /* its pages were taken (link.c take()) */
   bool rolledback;            /* the crash guard took it back: never again
                                * a base for a new version or a fallback */
   unsigned changed;           /* functions changed when it came in */

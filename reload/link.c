@@ -613,7 +613,8 @@ int reload__chunk_ref(reload_ctx *ctx, reload__obj *o, reload__chunk *c) {
 
 /* Drop an object's pages: its own, and its references to shared ones. */
 void reload__obj_unmap(reload_ctx *ctx, reload__obj *o) {
-  if (o->span[RELOAD__CLS_TEXT].len)
+  /* Before take() the spans are only sizes from layout(): nothing to give. */
+  if (o->placed && o->span[RELOAD__CLS_TEXT].len)
     reload__arena_give(&ctx->arena, o->span[RELOAD__CLS_TEXT].off,
                        o->span[RELOAD__CLS_TEXT].len);
   memset(o->span, 0, sizeof o->span);
@@ -704,6 +705,7 @@ static int take(reload__link *L) {
     uint64_t len = RELOAD__ALIGN_UP(o->span[RELOAD__CLS_TEXT].len, RELOAD__PAGE);
     o->span[RELOAD__CLS_TEXT].off = L->span[RELOAD__CLS_TEXT].off + cur;
     o->span[RELOAD__CLS_TEXT].len = len;
+    o->placed = true;
     cur += len;
     for (int c = RELOAD__CLS_RODATA; c <= RELOAD__CLS_DATA; c++) {
       o->span[c].off += L->span[c].off;

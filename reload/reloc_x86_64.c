@@ -460,7 +460,7 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
                     "the same way");
           break;
         }
-        v = (int64_t)(m->tpoff + (int64_t)S + A);
+        v = (int64_t)((uint64_t)m->tpoff + S + (uint64_t)A);
         f = type == R_X86_64_TPOFF64 ? F_64 : F_S32;
         break;
       }

@@ -88,23 +88,58 @@ reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp) {
 
 /* ---- units ------------------------------------------------------------ */
 
+/* Undo what a failed reload__units_add() did. */
+static void units_undo(reload_ctx *ctx, reload__unit *head, uint32_t nkeys,
+                       reload__obj *objs) {
+  while (ctx->units != head) {
+    reload__unit *u = ctx->units;
+    ctx->units = u->next;
+    free(u->key);
+    free(u);
+  }
+  reload__symtab_truncate(&ctx->unitkeys, nkeys);
+  for (reload__obj *o = objs; o; o = o->next)
+    o->unit = NULL;
+}
+
 int reload__units_add(reload_ctx *ctx, reload__obj *objs) {
+  reload__unit *head = ctx->units;
+  uint32_t nkeys = ctx->unitkeys.n;
   for (reload__obj *o = objs; o; o = o->next) {
-    bool added;
-    reload__gsym *g = reload__sym_get(&ctx->unitkeys, o->name, &added);
-    if (!g)
-      return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
-    if (!added)
+    /* Archives may hold two members of the same name; they cannot be
+     * reloaded one by one anyway, so they get numbered keys. */
+    char *key = strdup(o->name);
+    bool added = false;
+    reload__gsym *g = key ? reload__sym_get(&ctx->unitkeys, key, &added) : NULL;
+    for (unsigned n = 2; g && !added && o->member && n < 1000000; n++) {
+      size_t len = strlen(o->name) + 16;
+      char *k2 = malloc(len);
+      if (!k2) {
+        g = NULL;
+        break;
+      }
+      snprintf(k2, len, "%s#%u", o->name, n);
+      free(key);
+      key = k2;
+      g = reload__sym_get(&ctx->unitkeys, key, &added);
+    }
+    if (!g || !added) {
+      free(key);
+      units_undo(ctx, head, nkeys, objs);
+      if (!g)
+        return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
       return reload__err(ctx, RELOAD_EINVAL, o->name,
                          "this object is already loaded; to load a new "
                          "version, reload it");
+    }
     reload__unit *u = calloc(1, sizeof *u);
-    if (!u || !(u->key = strdup(o->name))) {
-      free(u);
-      reload__symtab_truncate(&ctx->unitkeys, (uint32_t)(g - ctx->unitkeys.v));
+    if (!u) {
+      reload__symtab_truncate(&ctx->unitkeys, ctx->unitkeys.n - 1);
+      free(key);
+      units_undo(ctx, head, nkeys, objs);
       return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
     }
-    g->name = u->key; /* the table must not point into the object */
+    u->key = key; /* the table points at it: owned by the unit */
     g->ud = u;
     u->cur = u->newest = o;
     u->versions = 1;
