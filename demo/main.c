@@ -9,6 +9,10 @@
  * window size, and not on whether the game is linked natively or hosted
  * by reloadd.
  *
+ * --state-every N FILE appends the state dump to FILE every N frames (and
+ * rewrites the --shot screenshot then), so that a test can watch a run
+ * that goes on across reloads: tests/demo/live_edit.py.
+ *
  * Under reloadd, reload_safepoint() once per frame is where new versions
  * of the objects come in, and the update and the drawing run under
  * reload_guard(): a crash in freshly reloaded code is rolled back by the
@@ -35,6 +39,8 @@ struct options {
   uint64_t seed;
   const char *shot, *state, *timing;
   int autoplay, scale;
+  long long every;       /* --state-every: frames between dumps; 0: none */
+  const char *state_log; /* --state-every: the file the dumps go to */
 };
 
 static uint32_t pixels[SCREEN_W * SCREEN_H];
@@ -103,6 +109,7 @@ static int save_timing(const char *path) {
 static void usage(FILE *to) {
   fputs("usage: demo [--frames N] [--shot FILE.bmp] [--state FILE] [--seed S]\n"
         "            [--autoplay] [--scale N] [--timing FILE]\n"
+        "            [--state-every N FILE]\n"
         "  --frames N    quit after N frames (default: run until closed)\n"
         "  --shot FILE   save the last frame as a BMP\n"
         "  --state FILE  write the frame counter, score, level and positions\n"
@@ -111,6 +118,8 @@ static void usage(FILE *to) {
         "  --scale N     window size as a multiple of 320x240 (default 3)\n"
         "  --timing FILE write each frame's start and duration (ms), for\n"
         "                benchmarks\n"
+        "  --state-every N FILE  every N frames, append the state to FILE\n"
+        "                and rewrite the --shot file, to watch a long run\n"
         "keys: left/right or A/D move, space launches, P pauses,\n"
         "      Tab toggles autoplay, Esc quits\n",
         to);
@@ -134,6 +143,18 @@ static int parse(int argc, char **argv, struct options *o) {
   o->scale = 3;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    if (strcmp(a, "--state-every") == 0) {
+      long long n;
+      if (i + 2 >= argc || number(argv[i + 1], 1, 1000000000LL, &n)) {
+        fprintf(stderr, "demo: --state-every needs a number >= 1 and a "
+                        "file\n");
+        return 2;
+      }
+      o->every = n;
+      o->state_log = argv[i + 2];
+      i += 2;
+      continue;
+    }
     const char *names[] = {"--frames", "--shot", "--state", "--seed",
                            "--scale", "--timing"};
     const char *val = NULL;
@@ -235,10 +256,11 @@ static const char *phase_name(int phase) {
   return phase >= 0 && phase < 4 ? names[phase] : "?";
 }
 
-/* The state as text, one fact per line, for tests to compare. */
-static int save_state(const char *path) {
+/* The state as text, one fact per line, for tests to compare; `mode` "a"
+ * appends it to what the file holds. */
+static int save_state(const char *path, const char *mode) {
   const struct game *g = game_state();
-  FILE *out = fopen(path, "w");
+  FILE *out = fopen(path, mode);
   if (!out) {
     fprintf(stderr, "demo: cannot write %s: %s\n", path, strerror(errno));
     return -1;
@@ -279,6 +301,24 @@ static int save_state(const char *path) {
     return -1;
   }
   return 0;
+}
+
+/* --state-every: the state appended to its file, and the screenshot
+ * replaced through a rename, so that a reader never sees half of one.
+ * Once per game frame: not again while the game is paused. */
+static void dump_every(const struct options *o) {
+  static uint64_t last;
+  uint64_t frame = game_state()->frame;
+  if (frame == last || frame % (uint64_t)o->every != 0)
+    return;
+  last = frame;
+  if (o->shot) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", o->shot) < (int)sizeof tmp &&
+        save_bmp(tmp, &screen) == 0 && rename(tmp, o->shot) != 0)
+      fprintf(stderr, "demo: cannot rename %s: %s\n", tmp, strerror(errno));
+  }
+  save_state(o->state_log, "a");
 }
 
 static int update_cb(void *in) {
@@ -449,6 +489,8 @@ int main(int argc, char **argv) {
       notice_ticks--;
       guarded("NOTICE", notice_cb, NULL);
     }
+    if (o.every)
+      dump_every(&o);
     present();
     if (o.timing) {
       struct timespec frame_end;
@@ -474,7 +516,7 @@ int main(int argc, char **argv) {
   int rc = 0;
   if (o.shot && save_bmp(o.shot, &screen))
     rc = 1;
-  if (o.state && save_state(o.state))
+  if (o.state && save_state(o.state, "w"))
     rc = 1;
   if (o.timing && save_timing(o.timing))
     rc = 1;
