@@ -33,12 +33,42 @@ void reload__clear_err(reload_ctx *ctx) {
   ctx->nerr = 0;
 }
 
+/* Names in messages come from input files (symbols, sections, archive
+ * members): control characters there would reach the user's terminal.
+ * Show them, and any byte that is not ASCII, as \xNN. */
+static const char *escape(char *dst, size_t size, const char *src) {
+  size_t k = 0;
+  for (const unsigned char *p = (const unsigned char *)src;
+       *p && k + 5 < size; p++) {
+    /* Valid UTF-8 passes, but not C1 controls (U+0080..U+009F). */
+    int n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+            : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+    bool ok = n > 0 && !(n == 2 && *p == 0xc2 && p[1] < 0xa0);
+    for (int i = 1; ok && i < n; i++)
+      ok = (p[i] & 0xc0) == 0x80;
+    if (ok && k + (size_t)n + 1 < size) {
+      memcpy(dst + k, p, (size_t)n);
+      k += (size_t)n;
+      p += n - 1;
+    } else if (*p < 0x20 || *p >= 0x7f) {
+      k += (size_t)snprintf(dst + k, size - k, "\\x%02x", *p);
+    } else {
+      dst[k++] = (char)*p;
+    }
+  }
+  dst[k] = '\0';
+  return dst;
+}
+
 static void vlog(reload_ctx *ctx, int level, const char *file,
                  const char *fmt, va_list ap) RELOAD__PRINTF(4, 0);
 static void vlog(reload_ctx *ctx, int level, const char *file,
                  const char *fmt, va_list ap) {
-  char msg[700];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char raw[700], msg[700], where[400];
+  vsnprintf(raw, sizeof raw, fmt, ap);
+  escape(msg, sizeof msg, raw);
+  if (file)
+    file = escape(where, sizeof where, file);
   if (level == RELOAD_LOG_ERROR && ctx->nerr++ == 0) {
     if (file)
       snprintf(ctx->err, sizeof ctx->err, "%.300s: %s", file, msg);

@@ -43,6 +43,10 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig) {
   struct build *b = p->data;
   double s = (double)(uv_hrtime() - b->started) / 1e9;
   uv_timer_stop(&b->timer);
+  /* The shell may be gone while what it started ignores SIGTERM: after a
+   * timeout, nothing of the build's process group may outlive it. */
+  if (b->timed_out)
+    kill(-p->pid, SIGKILL);
   uv_close((uv_handle_t *)p, on_proc_closed);
   b->proc = NULL;
   b->running = false;
