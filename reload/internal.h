@@ -478,6 +478,7 @@ const char *reload__rel_why(uint32_t type);
 const reload__tlsmod *reload__tls_module(reload_ctx *ctx, const reload__obj *o,
                                          uint32_t sym);
 void reload__symtab_truncate(reload__symtab *t, uint32_t n);
+void reload__symtab_forget(reload_ctx *ctx, const reload__obj *o);
 
 uint64_t reload__now_ns(void);
 

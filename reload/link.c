@@ -181,11 +181,13 @@ static int define(reload__link *L, reload__obj *o, uint32_t i) {
   int r = save(L, g);
   if (r)
     return r;
-  reload__obj *ref = g->ref;
   uint64_t oldaddr = g->addr;
   uint8_t oldtype = g->type;
-  memset(&g->addr, 0, sizeof *g - offsetof(reload__gsym, addr));
-  g->ref = ref;
+  /* A new definition: everything about the old one goes, but not the
+   * entry's own bookkeeping (name ownership, undo stamp, first referrer). */
+  g->addr = 0;
+  g->typed = 0;
+  g->ud = NULL;
   g->kind = kind;
   g->obj = o;
   g->idx = i;
@@ -767,7 +769,7 @@ static int assign(reload__link *L) {
         continue; /* addr and wr were set by the state match */
       if (s->cls == RELOAD__CLS_TLS) {
         /* Relocations patch the image; symbols are offsets in the block. */
-        s->wr = tlswr + s->tlsoff;
+        s->wr = tlswr ? tlswr + s->tlsoff : NULL; /* NULL: empty TLS */
         s->addr = tlsimg + s->tlsoff;
       } else {
         size_t at = o->span[s->cls].off + (size_t)s->addr;
@@ -849,7 +851,8 @@ static int fill(reload__link *L) {
       if (s->cls == RELOAD__CLS_NONE || s->discard || s->kept ||
           o->sh[i].sh_type == SHT_NOBITS)
         continue;
-      memcpy(s->wr, o->data + o->sh[i].sh_offset, o->sh[i].sh_size);
+      if (o->sh[i].sh_size)
+        memcpy(s->wr, o->data + o->sh[i].sh_offset, o->sh[i].sh_size);
     }
     for (uint32_t i = 0; i < o->nsym; i++) {
       if (o->got && o->got[i]) {

@@ -97,9 +97,25 @@ static uint32_t section_of(const reload__obj *o, uint64_t pc) {
 
 void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
                            int n) {
-  int k = 0;
+  int k = 0, first = 0;
   bool started = false;
-  for (int i = 0; i < n && k < 32; i++) {
+  /* A backtrace taken in a fault handler begins with the handling: our
+   * handler, libsigsegv's, the kernel's signal trampoline (and, under
+   * ASan, its backtrace interceptor).  Begin after libsigsegv's frames and
+   * the trampoline. */
+  for (int i = 0; i < n && i < 16; i++) {
+    Dl_info di;
+    if (dladdr(pcs[i], &di) && di.dli_fname &&
+        strstr(di.dli_fname, "libsigsegv")) {
+      first = i + 1;
+      if (first < n && dladdr(pcs[first], &di) && di.dli_fname &&
+          strstr(di.dli_fname, "libc.so") &&
+          (!di.dli_sname || strcmp(di.dli_sname, "__restore_rt") == 0))
+        first++;
+      started = true;
+    }
+  }
+  for (int i = first; i < n && k < 32; i++) {
     uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
     reload_ctx *owner = NULL;
     reload__obj *o = reload__version_at(pc, &owner);

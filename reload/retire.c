@@ -249,6 +249,7 @@ static void drop(reload_ctx *ctx, reload__obj *o) {
   dead_add(ctx, o);
   wunlock();
   reload__debug_remove(ctx, o, true);
+  reload__symtab_forget(ctx, o);
   reload__obj_unmap(ctx, o);
   /* Out of its batch's list, then freed; an empty batch goes too. */
   for (reload__batch **bp = &ctx->batches, *b; (b = *bp); bp = &b->next)

@@ -108,3 +108,25 @@ void reload__symtab_free(reload__symtab *t) {
   free(t->slots);
   memset(t, 0, sizeof *t);
 }
+
+/* An object is about to be freed: the table must not keep pointers into
+ * it.  Names that point into its string table become copies; references
+ * to it as definer or first referrer are dropped. */
+void reload__symtab_forget(reload_ctx *ctx, const reload__obj *o) {
+  reload__symtab *t = &ctx->syms;
+  const char *lo = (const char *)o->data, *hi = lo + o->size;
+  for (uint32_t i = 0; i < t->n; i++) {
+    reload__gsym *g = &t->v[i];
+    if (!g->owned && g->name >= lo && g->name < hi) {
+      char *copy = strdup(g->name);
+      if (copy) {
+        g->name = copy;
+        g->owned = 1;
+      }
+    }
+    if (g->obj == o)
+      g->obj = NULL;
+    if (g->ref == o)
+      g->ref = NULL;
+  }
+}

@@ -1311,6 +1311,12 @@ int main(int argc, char **argv) {
     }
     if (nm > 0)
       archives(m, nm);
+    for (size_t k = 0; k < nm; k++) {
+      for (size_t j = 0; j < m[k].nsyms; j++)
+        free(m[k].syms[j]);
+      free(m[k].syms);
+      free(m[k].obj.d);
+    }
   }
   if (fclose(manifest) != 0)
     die("manifest: %s", strerror(errno));
