@@ -33,6 +33,19 @@ RELOAD_LINE = re.compile(
     r"variables (\d+) kept, (\d+) reset; ([\d.]+) ms")
 
 
+def want_reloads(d, versions, what, timeout=5.0):
+    """The reload lines' versions must become `versions`.  The program's
+    stdout can show the new code before reloadd's stderr line is read, so
+    wait a little for the log to catch up before comparing."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = [m.group(2) for m in d.reloads()]
+        if len(got) >= len(versions):
+            break
+        time.sleep(0.02)
+    eq([m.group(2) for m in d.reloads()], versions, what)
+
+
 class Fail(Exception):
     pass
 
@@ -755,7 +768,7 @@ def t_watch_rename(ws):
     c3 = value_count(d, 3)
     check(c3 > c2 > 1, "counts %d, %d: the counter must keep counting" %
           (c2, c3))
-    eq([m.group(2) for m in d.reloads()], ["2", "3"], "versions reloaded")
+    want_reloads(d, ["2", "3"], "versions reloaded")
     finish(d, lib)
 
 
@@ -808,7 +821,7 @@ def t_watch_editor_save(ws):
     put(os.path.join(ws, "#lib.o#"), "autosave")
     value_count(d, 2)
     quiet()
-    eq([m.group(2) for m in d.reloads()], ["2"], "versions reloaded")
+    want_reloads(d, ["2"], "versions reloaded")
     eq(d.count("err", r"refused|error"), 0, "errors")
     finish(d, lib)
 
@@ -824,7 +837,7 @@ def t_watch_refused(ws):
     eq(d.find("out", r"^value (?!1 )"), None, "a value other than 1")
     write_rename(lib, blob("lib_v2"))
     value_count(d, 2)
-    eq([m.group(2) for m in d.reloads()], ["2"], "the good version is v2")
+    want_reloads(d, ["2"], "the good version is v2")
     finish(d, lib)
 
 
@@ -930,7 +943,7 @@ def t_build_failing(ws):
     touch_source(ws, "int a = 2;\n")
     d.wait_for("err", r"build succeeded in [\d.]+ s")
     value_count(d, 3)
-    eq([m.group(2) for m in d.reloads()], ["2"], "one reload, to v2 of lib.o")
+    want_reloads(d, ["2"], "one reload, to v2 of lib.o")
     finish(d, lib)
 
 
@@ -1247,7 +1260,7 @@ def t_control_reload(ws):
     check(r.stderr.startswith("lib.o: reload refused, the running version "
                               "stays: ") and "lib_missing_helper" in r.stderr,
           r.stderr)
-    eq([m.group(2) for m in d.reloads()], ["2", "3"], "versions loaded")
+    want_reloads(d, ["2", "3"], "versions loaded")
     check(d.find("err", r"reload requested through the control socket"),
           "the daemon logs forced reloads")
     finish(d, lib)
@@ -1420,8 +1433,7 @@ def t_end_to_end_make(ws):
     first_v3 = tags.index("v3")
     check(all(s == 1 for s in steps[:tags.index("v2")]), "v1 steps")
     check(all(s == 10 for s in steps[first_v3:]), "v3 steps by 10")
-    eq([m.group(2) for m in d.reloads()], ["2", "3", "4"],
-       "versions of counter.o")
+    want_reloads(d, ["2", "3", "4"], "versions of counter.o")
 
 
 # ---- driver --------------------------------------------------------------
