@@ -107,7 +107,12 @@ static void *slab_alloc(reload_ctx *ctx, size_t n) {
   n = RELOAD__ALIGN_UP(n ? n : 1, 16);
   struct reload__slab *s = ctx->slabs;
   if (!s || s->size - s->used < n) {
-    size_t size = n > SLAB ? RELOAD__ALIGN_UP(n, RELOAD__PAGE) : SLAB;
+    /* Chunks double from 256 KiB to 4 MiB: prefaulting is paid for the
+     * whole chunk, so a link of a few objects must not pay for 4 MiB. */
+    size_t want = s ? s->size * 2 : SLAB / 16;
+    if (want > SLAB)
+      want = SLAB;
+    size_t size = n > want ? RELOAD__ALIGN_UP(n, RELOAD__PAGE) : want;
     void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (m == MAP_FAILED)
