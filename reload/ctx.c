@@ -328,7 +328,10 @@ void *reload_sym(reload_ctx *ctx, const char *name) {
 
 void reload_get_stats(const reload_ctx *ctx, reload_stats *out) {
   if (ctx && out) {
+    /* Another thread may be reloading (reloadd's watcher). */
+    pthread_mutex_lock((pthread_mutex_t *)&ctx->lock);
     *out = ctx->stats;
+    pthread_mutex_unlock((pthread_mutex_t *)&ctx->lock);
     /* Counted by the fault handler, on any thread. */
     out->stale_hits = __atomic_load_n(&ctx->stats.stale_hits, __ATOMIC_RELAXED);
     out->arena_used = ctx->arena.committed;

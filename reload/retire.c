@@ -99,6 +99,10 @@ static int on_segv(void *fault, int serious) {
 }
 
 static void install(void) {
+  /* backtrace() loads libgcc_s and allocates on first use: do that now,
+   * not in a fault handler. */
+  void *prime[2];
+  backtrace(prime, 2);
   sigsegv_init(&dispatcher);
   installed = sigsegv_install_handler(on_segv);
 }
