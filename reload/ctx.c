@@ -333,7 +333,7 @@ void reload_get_stats(const reload_ctx *ctx, reload_stats *out) {
     *out = ctx->stats;
     pthread_mutex_unlock((pthread_mutex_t *)&ctx->lock);
     /* Counted by the fault handler, on any thread. */
-    out->stale_hits = __atomic_load_n(&ctx->stats.stale_hits, __ATOMIC_RELAXED);
+    out->stale_hits = __atomic_load_n(&ctx->stale_hits, __ATOMIC_RELAXED);
     out->arena_used = ctx->arena.committed;
   }
 }

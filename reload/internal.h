@@ -388,6 +388,7 @@ struct reload_ctx {
   size_t npend, cappend;
   pthread_mutex_t lock;      /* versions, pending swaps, retirement */
   uint64_t stale_seen;       /* stale hits already logged */
+  uint64_t stale_hits;       /* counted by fault handlers, atomically */
   uint32_t link_gen;         /* links so far */
   uint64_t last_scan;        /* when retire.c last scanned the stacks */
   struct reload__slab *slabs; /* where reload_add_file() reads inputs */

@@ -70,7 +70,7 @@ static int stale_fault(void *fault, void *arg) {
   }
   mprotect((void *)(uintptr_t)page, RELOAD__PAGE, PROT_READ | PROT_EXEC);
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&ctx->stats.stale_hits, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
   /* The faulting thread was running loaded code, so it holds none of the
    * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
@@ -181,7 +181,7 @@ static int dead_fault(void *fault, void *arg) {
       /* The jump may cross into the next page. */
       uint64_t end = RELOAD__ALIGN_UP(a + 5, RELOAD__PAGE);
       mprotect((void *)(uintptr_t)page, end - page, PROT_READ | PROT_EXEC);
-      __atomic_add_fetch(&ctx->stats.stale_hits, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
       return 1;
     }
     if (d->fn[2 * mid] < a)

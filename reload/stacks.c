@@ -50,7 +50,7 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
   struct snap *v = __atomic_load_n(&snaps, __ATOMIC_ACQUIRE);
   int n = __atomic_load_n(&nsnaps, __ATOMIC_ACQUIRE);
   for (int i = 0; v && i < n; i++)
-    if (v[i].tid == me) {
+    if (__atomic_load_n(&v[i].tid, __ATOMIC_RELAXED) == me) {
       __atomic_store_n(&v[i].sp, (uint64_t)uc->uc_mcontext.gregs[REG_RSP],
                        __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].pc, (uint64_t)uc->uc_mcontext.gregs[REG_RIP],
@@ -155,13 +155,14 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
     __atomic_store_n(&v[n].sp, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&v[n].pc, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&v[n].done, 0, __ATOMIC_RELAXED);
-    v[n++].tid = t;
+    __atomic_store_n(&v[n++].tid, t, __ATOMIC_RELAXED);
   }
   closedir(d);
   __atomic_store_n(&nsnaps, n, __ATOMIC_RELEASE);
   __atomic_store_n(&snaps, v, __ATOMIC_RELEASE);
   for (int i = 0; i < n; i++)
-    if (syscall(SYS_tgkill, pid, v[i].tid, sig) != 0)
+    if (syscall(SYS_tgkill, pid, __atomic_load_n(&v[i].tid, __ATOMIC_RELAXED),
+                sig) != 0)
       __atomic_store_n(&v[i].done, -1, __ATOMIC_RELEASE); /* exited */
   /* Wait for the answers, up to 100 ms in all. */
   struct timespec ts = {0, 200000};

@@ -515,8 +515,12 @@ void reload_last_report(const reload_ctx *ctx, reload_report *out) {
   if (!out)
     return;
   memset(out, 0, sizeof *out);
-  if (ctx)
+  if (ctx) {
+    /* A safepoint on another thread may be clearing `pending`. */
+    pthread_mutex_lock((pthread_mutex_t *)&ctx->lock);
     *out = ctx->report;
+    pthread_mutex_unlock((pthread_mutex_t *)&ctx->lock);
+  }
 }
 
 void *reload_entry(reload_ctx *ctx, const char *name) {
