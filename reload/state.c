@@ -193,6 +193,18 @@ uint64_t reload__state_common(reload__link *L, reload__obj *o, uint32_t i,
   return 0;
 }
 
+/* The variables of both versions, the old ones sorted by name for
+ * lookup().  Both lists are freed by the caller, also on error. */
+static int both(reload_ctx *ctx, const reload__obj *o, const reload__obj *old,
+                struct var **nv, uint32_t *nn, struct var **ov, uint32_t *no) {
+  *nv = vars(o, nn);
+  *ov = vars(old, no);
+  if (!*nv || !*ov)
+    return reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  qsort(*ov, *no, sizeof **ov, by_name);
+  return 0;
+}
+
 static const struct var *lookup(const struct var *v, uint32_t n,
                                 const char *name, bool global) {
   uint32_t lo = 0, hi = n;
@@ -292,13 +304,10 @@ int reload__state_redirect(reload__link *L, reload__obj *o) {
   if (ctx->opt.reset_state)
     return 0;
   uint32_t nn, no;
-  struct var *nv = vars(o, &nn), *ov = vars(old, &no);
-  int r = 0;
-  if (!nv || !ov) {
-    r = reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  struct var *nv, *ov;
+  int r = both(ctx, o, old, &nv, &nn, &ov, &no);
+  if (r)
     goto out;
-  }
-  qsort(ov, no, sizeof *ov, by_name);
   for (uint32_t i = 0; i < nn; i++) {
     const struct var *v = &nv[i];
     if (!v->global || o->secs[v->sec].kept)
@@ -369,13 +378,10 @@ int reload__state_carry(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   reload__obj *o = L->objs, *old = L->old;
   uint32_t nn, no;
-  struct var *nv = vars(o, &nn), *ov = vars(old, &no);
-  int r = 0;
-  if (!nv || !ov) {
-    r = reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
+  struct var *nv, *ov;
+  int r = both(ctx, o, old, &nv, &nn, &ov, &no);
+  if (r)
     goto out;
-  }
-  qsort(ov, no, sizeof *ov, by_name);
   o->base = old;
   for (uint32_t i = 0; i < nn; i++) {
     const struct var *v = &nv[i];
