@@ -440,12 +440,18 @@ reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp);
 reload__unit *reload__unit_find(reload_ctx *ctx, const char *key);
 void reload__rollback(reload_ctx *ctx, reload__obj *o);
 void reload__unretire(reload_ctx *ctx, reload__obj *o);
-void reload__retire_locked(reload_ctx *ctx);
+/* Retire and drop old versions; `self_sp` is where the calling thread
+ * entered the library (see reload__stacks_scan). */
+void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp);
+void reload__retire_from(reload_ctx *ctx, uint64_t self_sp);
 void reload__retire_close(reload_ctx *ctx);
 void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len);
 /* stacks.c: does any thread's stack point into these ranges?  False when
  * the answer is incomplete (then assume it does). */
-bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit);
+/* `self_sp`: where the calling thread entered the library (its frames
+ * below are not scanned); 0 for here. */
+bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
+                         uint64_t self_sp);
 int reload__faults_install(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);

@@ -300,7 +300,7 @@ static void drain(reload_ctx *ctx) {
  * code made inaccessible once more, and the grace starts over.  A thread
  * still inside it then faults, is counted, and keeps the version alive.
  */
-void reload__retire_locked(reload_ctx *ctx) {
+void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
   uint64_t now = reload__now_ns();
   unsigned keep = ctx->opt.keep_versions ? ctx->opt.keep_versions : 8;
   uint64_t grace =
@@ -357,7 +357,8 @@ void reload__retire_locked(reload_ctx *ctx) {
         k++;
       }
   bool complete = ranges && hit &&
-                  reload__stacks_scan((const uint64_t(*)[2])ranges, k, hit);
+                  reload__stacks_scan((const uint64_t(*)[2])ranges, k, hit,
+                                      self_sp);
   k = 0;
   for (reload__unit *u = ctx->units; u; u = u->next)
     for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
@@ -379,12 +380,15 @@ void reload__retire_locked(reload_ctx *ctx) {
   free(hit);
 }
 
-void reload_retire(reload_ctx *ctx) {
-  if (!ctx)
-    return;
+void reload__retire_from(reload_ctx *ctx, uint64_t self_sp) {
   pthread_mutex_lock(&ctx->lock);
-  reload__retire_locked(ctx);
+  reload__retire_locked(ctx, self_sp);
   pthread_mutex_unlock(&ctx->lock);
+}
+
+void reload_retire(reload_ctx *ctx) {
+  if (ctx)
+    reload__retire_from(ctx, (uint64_t)(uintptr_t)__builtin_frame_address(0));
 }
 
 /* On close: nothing of this context may stay registered. */

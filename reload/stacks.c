@@ -8,14 +8,19 @@
  * pointer and program counter (nothing else: that is async-signal-safe),
  * and the words of its stack from there to the end of the stack's mapping
  * are compared with the code ranges about to go, as a conservative garbage
- * collector scans for pointers.  The calling thread scans its own stack.
- * Any match, or a thread that does not answer in time, keeps the code.
+ * collector scans for pointers.  The calling thread scans its own stack
+ * from where it entered the library: the library's frames below that hold
+ * the very ranges being looked for, and would always match.
+ * A thread that has the signal blocked is asked of the kernel instead,
+ * when it is asleep there.  Any match, or a thread that cannot be asked,
+ * keeps the code.
  *
  * The signal is SIGRTMAX-1, with SA_RESTART so that interrupted system
  * calls resume.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,8 @@ struct snap {
 #define MAXT 1024
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snap snapbuf[MAXT];
+static uint64_t asleep[MAXT][2]; /* under `lock`, like the rest */
+static bool asleep_ok[MAXT];
 static struct snap *volatile snaps;
 static volatile int nsnaps;
 static int sig;
@@ -58,6 +65,36 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
       __atomic_store_n(&v[i].done, 1, __ATOMIC_RELEASE);
     }
   errno = saved;
+}
+
+/* Where a thread that does not answer sleeps, from
+ * /proc/self/task/TID/syscall: "NR ARG1..ARG6 SP PC" in a system call,
+ * "-1 SP PC" blocked elsewhere in the kernel, "running" otherwise. */
+static bool asleep_at(pid_t tid, uint64_t out[2]) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t len = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (len <= 0 || buf[0] == 'r')
+    return false;
+  buf[len] = 0;
+  uint64_t f[9];
+  int nf = 0;
+  for (char *p = buf, *end; nf < 9; p = end) {
+    errno = 0;
+    unsigned long long x = strtoull(p, &end, 0);
+    if (end == p || errno)
+      break;
+    f[nf++] = x;
+  }
+  if (nf != 3 && nf != 9)
+    return false;
+  out[0] = f[nf - 2];
+  out[1] = f[nf - 1];
+  return out[0] != 0;
 }
 
 static void install(void) {
@@ -114,26 +151,95 @@ static size_t read_maps(uint64_t (**out)[2]) {
 #define VALGRIND_MAKE_MEM_DEFINED(a, n) ((void)(a), (void)(n))
 #endif
 
+/* The ranges to look for, sorted by start, so that a stack word costs one
+ * compare against the whole span and a binary search inside it, not one
+ * compare per range: a thread's stack (with the sanitizers' per-thread
+ * state beside it) can be a megabyte, and a long-running program can have
+ * hundreds of versions waiting to be dropped. */
+struct want {
+  uint64_t lo, hi;
+  size_t idx; /* into the caller's `hit` */
+};
+
+struct wants {
+  struct want *v;
+  size_t n;
+  uint64_t lo, hi; /* the span of them all */
+  bool overlap;
+};
+
+static int want_cmp(const void *a, const void *b) {
+  const struct want *x = a, *y = b;
+  return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static bool wants_init(struct wants *w, const uint64_t (*ranges)[2],
+                       size_t nr) {
+  memset(w, 0, sizeof *w);
+  w->v = malloc((nr ? nr : 1) * sizeof *w->v);
+  if (!w->v)
+    return false;
+  w->lo = UINT64_MAX;
+  for (size_t i = 0; i < nr; i++) {
+    if (ranges[i][0] >= ranges[i][1])
+      continue;
+    w->v[w->n++] = (struct want){ranges[i][0], ranges[i][1], i};
+    if (ranges[i][0] < w->lo)
+      w->lo = ranges[i][0];
+    if (ranges[i][1] > w->hi)
+      w->hi = ranges[i][1];
+  }
+  qsort(w->v, w->n, sizeof *w->v, want_cmp);
+  for (size_t i = 1; i < w->n; i++)
+    w->overlap |= w->v[i].lo < w->v[i - 1].hi;
+  return true;
+}
+
+/* Mark the range that holds `x`.  The ranges are text spans of distinct
+ * versions, which never share a page; should two ever overlap, every
+ * range is compared, because a missed hit would unmap running code. */
+static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
+  if (x < w->lo || x >= w->hi)
+    return;
+  if (w->overlap) {
+    for (size_t i = 0; i < w->n; i++)
+      if (x >= w->v[i].lo && x < w->v[i].hi)
+        hit[w->v[i].idx] = true;
+    return;
+  }
+  size_t l = 0, r = w->n; /* first range with lo > x */
+  while (l < r) {
+    size_t m = l + (r - l) / 2;
+    if (w->v[m].lo <= x)
+      l = m + 1;
+    else
+      r = m;
+  }
+  if (l && x < w->v[l - 1].hi)
+    hit[w->v[l - 1].idx] = true;
+}
+
 /* Mark in `hit` every range that a word of [lo, hi) points into.  It
  * reads other threads' stacks and dead parts of its own on purpose, which
  * the sanitizers and valgrind must be told. */
 __attribute__((no_sanitize("address", "thread")))
-static void scan(uint64_t lo, uint64_t hi, const uint64_t (*ranges)[2],
-                 size_t nr, bool *hit) {
+static void scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
   lo = RELOAD__ALIGN_UP(lo, 8);
   for (uint64_t a = lo; a + 8 <= hi; a += 8) {
-    uint64_t w = *(const volatile uint64_t *)(uintptr_t)a;
-    VALGRIND_MAKE_MEM_DEFINED(&w, sizeof w);
-    for (size_t i = 0; i < nr; i++)
-      if (w >= ranges[i][0] && w < ranges[i][1])
-        hit[i] = true;
+    uint64_t x = *(const volatile uint64_t *)(uintptr_t)a;
+    VALGRIND_MAKE_MEM_DEFINED(&x, sizeof x);
+    want_mark(w, x, hit);
   }
 }
 
-bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
+bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
+                         uint64_t self_sp) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, install);
   memset(hit, 0, nr * sizeof *hit);
+  struct wants w;
+  if (!wants_init(&w, ranges, nr))
+    return false;
   pthread_mutex_lock(&lock);
   pid_t me = (pid_t)syscall(SYS_gettid), pid = getpid();
   int n = 0;
@@ -142,6 +248,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
   DIR *d = opendir("/proc/self/task");
   if (!d) {
     pthread_mutex_unlock(&lock);
+    free(w.v);
     return false;
   }
   for (struct dirent *e; (e = readdir(d));) {
@@ -164,40 +271,55 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
     if (syscall(SYS_tgkill, pid, __atomic_load_n(&v[i].tid, __ATOMIC_RELAXED),
                 sig) != 0)
       __atomic_store_n(&v[i].done, -1, __ATOMIC_RELEASE); /* exited */
-  /* Wait for the answers, up to 100 ms in all. */
-  struct timespec ts = {0, 200000};
-  for (int tries = 0; tries < 500; tries++) {
+  /* Wait for the answers.  A thread with the signal blocked (a watcher
+   * thread that leaves signals to the main one, say) cannot answer; if it
+   * is asleep in the kernel, the kernel says where: its stack pointer and
+   * program counter.  A thread busy with the signal blocked tells nobody:
+   * after 20 ms the scan is incomplete, nothing is unmapped this time, and
+   * a later pass asks again.  Reloads wait for this, so it stays short. */
+  memset(asleep_ok, 0, (size_t)n * sizeof *asleep_ok);
+  struct timespec ts = {0, 100000};
+  for (int tries = 0; tries < 200; tries++) {
     int pending = 0;
-    for (int i = 0; i < n; i++)
-      pending += __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE) == 0;
+    for (int i = 0; i < n; i++) {
+      if (__atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE) != 0 || asleep_ok[i])
+        continue;
+      if (tries >= 5)
+        asleep_ok[i] = asleep_at(
+            __atomic_load_n(&v[i].tid, __ATOMIC_RELAXED), asleep[i]);
+      pending += !asleep_ok[i];
+    }
     if (!pending)
       break;
     nanosleep(&ts, NULL);
   }
   uint64_t(*maps)[2] = NULL;
   size_t nmaps = read_maps(&maps);
-  uint64_t here = (uint64_t)(uintptr_t)&here;
+  uint64_t here = self_sp ? self_sp : (uint64_t)(uintptr_t)&here;
   uint64_t end = map_end((const uint64_t(*)[2])maps, nmaps, here);
   if (end)
-    scan(here, end, ranges, nr, hit);
+    scan(here, end, &w, hit);
   else
     complete = false;
   for (int i = 0; i < n; i++) {
     int done = __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE);
     if (done < 0)
       continue;
-    if (done == 0) {
+    uint64_t sp, pc;
+    if (done > 0) {
+      pc = __atomic_load_n(&v[i].pc, __ATOMIC_RELAXED);
+      sp = __atomic_load_n(&v[i].sp, __ATOMIC_RELAXED);
+    } else if (asleep_ok[i]) {
+      sp = asleep[i][0];
+      pc = asleep[i][1];
+    } else {
       complete = false; /* no answer: assume the worst */
       continue;
     }
-    uint64_t pc = __atomic_load_n(&v[i].pc, __ATOMIC_RELAXED);
-    uint64_t sp = __atomic_load_n(&v[i].sp, __ATOMIC_RELAXED);
-    for (size_t k = 0; k < nr; k++)
-      if (pc >= ranges[k][0] && pc < ranges[k][1])
-        hit[k] = true;
+    want_mark(&w, pc, hit);
     uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, sp);
     if (top)
-      scan(sp, top, ranges, nr, hit);
+      scan(sp, top, &w, hit);
     else
       complete = false;
   }
@@ -205,5 +327,6 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit) {
   __atomic_store_n(&nsnaps, 0, __ATOMIC_RELEASE);
   free(maps);
   pthread_mutex_unlock(&lock);
+  free(w.v);
   return complete;
 }

@@ -406,7 +406,7 @@ static void apply_pending(reload_ctx *ctx) {
 /* ---- reload_update ------------------------------------------------------ */
 
 static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
-                  uint64_t t0) {
+                  uint64_t t0, uint64_t self_sp) {
   reload__unit *u = reload__unit_find(ctx, key);
   if (!u) {
     free(buf);
@@ -480,7 +480,7 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
   ctx->report = rep;
   ctx->stats.reloads++;
   pthread_mutex_unlock(&ctx->lock);
-  reload_retire(ctx);
+  reload__retire_from(ctx, self_sp);
   return (int)o->version;
 }
 
@@ -496,7 +496,9 @@ int reload_update(reload_ctx *ctx, const char *path) {
     ctx->stats.refused++;
     return r;
   }
-  return update(ctx, path, buf, len, t0);
+  /* The stack scan starts at this frame: see reload__stacks_scan. */
+  return update(ctx, path, buf, len, t0,
+                (uint64_t)(uintptr_t)__builtin_frame_address(0));
 }
 
 int reload_update_memory(reload_ctx *ctx, const char *path, const void *data,
@@ -508,7 +510,8 @@ int reload_update_memory(reload_ctx *ctx, const char *path, const void *data,
   if (!buf)
     return reload__err(ctx, RELOAD_ENOMEM, path, "out of memory");
   memcpy(buf, data, len);
-  return update(ctx, path, buf, len, reload__now_ns());
+  return update(ctx, path, buf, len, reload__now_ns(),
+                (uint64_t)(uintptr_t)__builtin_frame_address(0));
 }
 
 void reload_last_report(const reload_ctx *ctx, reload_report *out) {

@@ -2,7 +2,8 @@
  * swap_stale - code of a retired version that is still running, or still
  * pointed at, survives and is counted.
  *
- *   swap_stale spin|nap|raw|spin-reloads|doze-reloads STALE_V1.o STALE_V2.o
+ *   swap_stale spin|nap|raw|spin-reloads|doze-reloads|doze-blocked
+ *              STALE_V1.o STALE_V2.o
  *
  * spin: a thread spins inside version 1's spin() while version 1 is
  *       retired; it faults on its next instruction, must be let go on, and
@@ -20,13 +21,22 @@
  * doze-reloads: the same with the thread asleep in usleep() (500 ms at a
  *       time) called from version 1: nothing faults while the versions
  *       come and go, and the return address must still lead somewhere.
+ * doze-blocked: doze-reloads with the asynchronous signals blocked in the dozing
+ *       thread, and in a bystander thread asleep in read() all along, so
+ *       neither can answer the stack probe's signal (as a watcher thread
+ *       that leaves signals to the main one cannot).  Version 1 must stay
+ *       while the thread dozes in it, and must be unmapped once it has
+ *       left, with the bystander still asleep.
  * Each hit is counted in reload_get_stats().stale_hits and in the
  * version's stale_hits, and logged as "stale code reached: lib.o v1,
  * function NAME".
  */
 #include "swaptest.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
 typedef int (*hold_fn)(volatile int *, volatile int *);
 typedef int (*fn0)(void);
@@ -36,10 +46,53 @@ static hold_fn hold;
 static volatile int entered, release;
 static int result;
 
+static int block_signals;
+
+/* Block what a thread that leaves signals to the main one blocks: all but
+ * the synchronous ones (a fault with SIGSEGV blocked kills the process, so
+ * no program blocks those). */
+static void block_async_signals(void) {
+  sigset_t s;
+  sigfillset(&s);
+  sigdelset(&s, SIGSEGV);
+  sigdelset(&s, SIGBUS);
+  sigdelset(&s, SIGILL);
+  sigdelset(&s, SIGFPE);
+  pthread_sigmask(SIG_SETMASK, &s, NULL);
+}
+
 static void *holder(void *arg) {
   (void)arg;
+  if (block_signals)
+    block_async_signals();
   result = hold(&entered, &release);
   return NULL;
+}
+
+/* Asleep in read() with every signal blocked until the pipe is written. */
+static void *bystander(void *arg) {
+  int fd = *(int *)arg;
+  block_async_signals();
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR)
+    ;
+  return NULL;
+}
+
+/* Once the thread has left version 1 for good, it goes: retire until it
+ * is unmapped (a stack scan runs at most ten times a second). */
+static void check_dropped(reload_ctx *ctx) {
+  swt_versions v;
+  for (int i = 0; i < 50; i++) {
+    swt_sleep_ms(120);
+    reload_retire(ctx);
+    swt_list(ctx, &v);
+    if (v.state[1] < 0)
+      return;
+  }
+  FAIL("version 1 still mapped (state %d) 6 s after the last thread left "
+       "it: the stack scan never completed",
+       v.state[1]);
 }
 
 /* Wait until retirement: the version's state is 2. */
@@ -134,6 +187,19 @@ int main(int argc, char **argv) {
     thread_case(ctx, "spin", argv[3], 12);
   else if (!strcmp(argv[1], "doze-reloads"))
     thread_case(ctx, "doze", argv[3], 12);
+  else if (!strcmp(argv[1], "doze-blocked")) {
+    int fds[2];
+    pthread_t b;
+    ASSERT_EQ(pipe(fds), 0);
+    ASSERT_EQ(pthread_create(&b, NULL, bystander, &fds[0]), 0);
+    block_signals = 1;
+    thread_case(ctx, "doze", argv[3], 12);
+    check_dropped(ctx);
+    ASSERT_EQ(write(fds[1], "x", 1), 1);
+    ASSERT_EQ(pthread_join(b, NULL), 0);
+    close(fds[0]);
+    close(fds[1]);
+  }
   else if (!strcmp(argv[1], "raw"))
     raw_case(ctx, argv[3]);
   else
