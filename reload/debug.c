@@ -53,6 +53,10 @@ static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
 extern void __register_frame(void *);
 extern void __deregister_frame(void *);
+struct reload__eh_bases {
+  void *tbase, *dbase, *func;
+};
+extern const void *_Unwind_Find_FDE(void *pc, struct reload__eh_bases *b);
 
 struct reload__dbg {
   struct jit_code_entry jit;
@@ -112,6 +116,13 @@ static void unwind_register(reload__obj *o, struct reload__dbg *d) {
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
     __register_frame(d->ehframe);
+    /* libgcc sorts a registered table, with malloc, the first time it
+     * looks for any address in an unsorted one.  That first look must not
+     * be a fault handler's backtrace (stale code, the crash guard), where
+     * allocating is not allowed: one lookup now sorts it here. */
+    struct reload__eh_bases b;
+    _Unwind_Find_FDE(o->nfns ? (void *)(uintptr_t)o->fns[0].addr
+                             : d->ehframe, &b);
     return;
   }
 }

@@ -38,7 +38,6 @@ static void host_fault_unguarded(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  swt_skip_under("tsan", "the test faults on purpose: the handler that forwards stale code and the crash guard unwind the stack with libgcc, which may allocate on its first look at newly registered code, and TSan rejects any allocation inside a signal handler");
   swt_skip_under("valgrind", "memcheck reports the deliberate NULL loads "
                              "as errors even though the guard handles them");
   swt_args(argc, argv);

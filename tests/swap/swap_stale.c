@@ -174,7 +174,6 @@ static void raw_case(reload_ctx *ctx, const char *v2) {
 }
 
 int main(int argc, char **argv) {
-  swt_skip_under("tsan", "the test faults on purpose: the handler that forwards stale code and the crash guard unwind the stack with libgcc, which may allocate on its first look at newly registered code, and TSan rejects any allocation inside a signal handler");
   swt_args(argc, argv);
   ASSERT_EQ(argc, 4);
   reload_options opt;

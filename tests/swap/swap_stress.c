@@ -56,10 +56,6 @@ int main(int argc, char **argv) {
   reload_options opt;
   memset(&opt, 0, sizeof opt);
   opt.retire_ms = (unsigned)atoi(argv[2]);
-  if (opt.retire_ms && opt.retire_ms < 50)
-    swt_skip_under("tsan", "with a short grace, threads run into retired "
-                   "code on purpose, and the fault handler's backtrace may "
-                   "allocate, which TSan rejects inside a signal handler");
   opt.keep_versions = (unsigned)atoi(argv[3]);
   reload_ctx *ctx = swt_open(&opt, argv[4], NULL);
   size_t len[2];
