@@ -245,8 +245,17 @@ static void dead_close(reload_ctx *ctx) {
   wunlock();
 }
 
-static void drop(reload_ctx *ctx, reload__obj *o) {
+/* Unmap a version, unless it was hit since the stack scan began: a thread
+ * that came back into its code meanwhile (the page fault says so) may
+ * still be there, where no stack word shows it.  Handlers count hits
+ * inside the dispatcher's read lock, so under the write lock the count is
+ * final: a thread that faults from now on finds the dead record. */
+static bool drop(reload_ctx *ctx, reload__obj *o) {
   wlock();
+  if (__atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED) != o->hits_seen) {
+    wunlock();
+    return false;
+  }
   if (o->ticket)
     sigsegv_unregister(&dispatcher, o->ticket);
   o->ticket = NULL;
@@ -269,6 +278,7 @@ static void drop(reload_ctx *ctx, reload__obj *o) {
       }
 found:
   reload__obj_free(o);
+  return true;
 }
 
 /* Log stale hits recorded by the handler.  Called with ctx->lock held. */
@@ -368,13 +378,16 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
       }
       o->droppable = false;
       bool keep_it = !complete || hit[k++];
-      if (keep_it) {
-        o->retire_at = now + grace;
-        pp = &o->older;
-        continue;
+      /* Out of the list first: what drop() rewrites (the perf map) must
+       * not list it. */
+      if (!keep_it) {
+        *pp = o->older;
+        if (drop(ctx, o))
+          continue;
+        *pp = o;
       }
-      *pp = o->older;
-      drop(ctx, o);
+      o->retire_at = now + grace;
+      pp = &o->older;
     }
   free(ranges);
   free(hit);

@@ -35,7 +35,7 @@
 struct snap {
   pid_t tid;
   volatile uint64_t sp, pc;
-  volatile int done;
+  volatile int done; /* 0 asked, 2 answering, 1 answered, -1 gone */
 };
 
 /* Static, not allocated: a late answer must never write freed memory. */
@@ -56,14 +56,20 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
   ucontext_t *uc = ucp;
   struct snap *v = __atomic_load_n(&snaps, __ATOMIC_ACQUIRE);
   int n = __atomic_load_n(&nsnaps, __ATOMIC_ACQUIRE);
-  for (int i = 0; v && i < n; i++)
-    if (__atomic_load_n(&v[i].tid, __ATOMIC_RELAXED) == me) {
+  /* Only the first answer counts: a second one (a late signal of an
+   * earlier scan) must not tear the pair the scanner is reading. */
+  for (int i = 0; v && i < n; i++) {
+    int idle = 0;
+    if (__atomic_load_n(&v[i].tid, __ATOMIC_RELAXED) == me &&
+        __atomic_compare_exchange_n(&v[i].done, &idle, 2, false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
       __atomic_store_n(&v[i].sp, (uint64_t)uc->uc_mcontext.gregs[REG_RSP],
                        __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].pc, (uint64_t)uc->uc_mcontext.gregs[REG_RIP],
                        __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].done, 1, __ATOMIC_RELEASE);
     }
+  }
   errno = saved;
 }
 
@@ -282,7 +288,8 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
   for (int tries = 0; tries < 200; tries++) {
     int pending = 0;
     for (int i = 0; i < n; i++) {
-      if (__atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE) != 0 || asleep_ok[i])
+      int done = __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE);
+      if (done == 1 || done < 0 || asleep_ok[i])
         continue;
       if (tries >= 5)
         asleep_ok[i] = asleep_at(
@@ -306,7 +313,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
     if (done < 0)
       continue;
     uint64_t sp, pc;
-    if (done > 0) {
+    if (done == 1) {
       pc = __atomic_load_n(&v[i].pc, __ATOMIC_RELAXED);
       sp = __atomic_load_n(&v[i].sp, __ATOMIC_RELAXED);
     } else if (asleep_ok[i]) {
