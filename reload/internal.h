@@ -197,6 +197,7 @@ typedef struct reload__obj {
   int state;                  /* RELOAD__V_* */
   uint64_t retire_at;         /* ns, when state is OLD */
   uint64_t stale_hits;
+  uint64_t queued_ns;         /* when it began to wait for a safepoint */
   uint64_t hits_seen;         /* stale_hits at the last retirement pass */
   bool droppable;             /* retire.c's scratch */
   bool placed;                /* its pages were taken (link.c take()) */

@@ -392,13 +392,29 @@ static int queue(reload_ctx *ctx, reload__obj *o) {
     ctx->cappend = nc;
   }
   ctx->pend[ctx->npend++].o = o;
+  o->queued_ns = reload__now_ns();
   __atomic_store_n(&any_pending, 1, __ATOMIC_RELEASE);
   return 0;
 }
 
+/* Runs on the program's thread, at its safepoint: the reload was logged
+ * when it was linked, so say when it took effect. */
 static void apply_pending(reload_ctx *ctx) {
-  for (size_t i = 0; i < ctx->npend; i++)
-    activate(ctx, ctx->pend[i].o);
+  uint64_t now = reload__now_ns();
+  for (size_t i = 0; i < ctx->npend; i++) {
+    reload__obj *o = ctx->pend[i].o;
+    activate(ctx, o);
+    bool superseded = false; /* a newer one of the same object follows */
+    for (size_t j = i + 1; j < ctx->npend && !superseded; j++)
+      superseded = ctx->pend[j].o->unit == o->unit;
+    if (superseded)
+      continue;
+    const char *key = o->unit ? o->unit->key : o->name;
+    reload__log(ctx, RELOAD_LOG_INFO, key,
+                "%s v%u is live: swapped in at the program's safepoint, "
+                "%.1f ms after it was linked",
+                key, o->version, (double)(now - o->queued_ns) / 1e6);
+  }
   ctx->npend = 0;
   ctx->report.pending = 0;
 }

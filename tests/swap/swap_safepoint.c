@@ -51,9 +51,18 @@ int main(int argc, char **argv) {
   ASSERT_EQ(((fn0)swt_entry(ctx, "removed_fn"))(), 7);
   reload_retire(ctx);
   ASSERT_EQ(value(), 1);
+  if (swt_log_find(RELOAD_LOG_INFO, "v2 is live", NULL, NULL))
+    FAIL("version 2 said to be live before the safepoint:\n%s",
+         swt_log_text());
 
   reload_safepoint();
   ASSERT_EQ(value(), 2);
+  /* The log says when a pending version took effect. */
+  const char *live = swt_log_find(RELOAD_LOG_INFO, "lib.o v2 is live",
+                                  "at the program's safepoint", NULL);
+  if (!live)
+    FAIL("no line saying version 2 is live; log:\n%s", swt_log_text());
+  fprintf(stderr, "logged: %s\n", live);
   ASSERT_EQ(count_static(), 103);
   ASSERT_EQ(call_table(0, 4), 24);
   ASSERT_EQ(((fn0)swt_entry(ctx, "added_fn"))(), 42);
@@ -67,8 +76,13 @@ int main(int argc, char **argv) {
   ASSERT_EQ(swt_reload(ctx, argv[1]), 4);
   ASSERT_EQ(value(), 2);
   ASSERT_EQ(count_static(), 203);
+  swt_log_clear();
   reload_safepoint();
   ASSERT_EQ(value(), 1);
+  /* Only the version that won is said to be live. */
+  if (swt_log_find(RELOAD_LOG_INFO, "v3 is live", NULL, NULL) ||
+      !swt_log_find(RELOAD_LOG_INFO, "lib.o v4 is live", NULL, NULL))
+    FAIL("expected only v4 to be logged live; log:\n%s", swt_log_text());
   ASSERT_EQ(count_static(), 204);
   ASSERT_EQ(call_table(0, 4), 14);
   ASSERT_EQ(((fn0)swt_entry(ctx, "removed_fn"))(), 7);
