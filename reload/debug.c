@@ -107,12 +107,36 @@ static void gdb_unregister(struct reload__dbg *d) {
   d->image = NULL;
 }
 
-static void unwind_register(reload__obj *o, struct reload__dbg *d) {
+static void unwind_register(reload_ctx *ctx, reload__obj *o,
+                            struct reload__dbg *d) {
   for (uint32_t i = 1; i < o->nsec; i++) {
     const reload__sec *s = &o->secs[i];
     if (s->cls == RELOAD__CLS_NONE || s->discard || !reload__is_ehframe(o, i) ||
         o->sh[i].sh_size < 4)
       continue;
+    const reload__span *t = &o->span[RELOAD__CLS_TEXT];
+    uint64_t lo = (uint64_t)(uintptr_t)ctx->arena.run + t->off;
+    unsigned broken, outside;
+    char why[160];
+    if (!reload__ehframe_check((const uint8_t *)(uintptr_t)s->addr, s->wr,
+                               o->sh[i].sh_size, lo, lo + t->len, &broken,
+                               &outside, why, sizeof why)) {
+      reload__log(ctx, RELOAD_LOG_WARN, o->name,
+                  "section %u (.eh_frame): %s; not given to the unwinder, so "
+                  "backtraces stop at this object's functions",
+                  i, why);
+      return;
+    }
+    if (broken)
+      reload__log(ctx, RELOAD_LOG_WARN, o->name,
+                  "section %u (.eh_frame): %u FDE%s the unwinder cannot take "
+                  "left out; backtraces stop at those functions",
+                  i, broken, broken == 1 ? "" : "s");
+    if (outside)
+      reload__log(ctx, RELOAD_LOG_DEBUG, o->name,
+                  "section %u (.eh_frame): %u FDE%s for code outside the "
+                  "object (a discarded COMDAT copy) left out",
+                  i, outside, outside == 1 ? "" : "s");
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
     __register_frame(d->ehframe);
@@ -204,7 +228,7 @@ void reload__debug_add(reload_ctx *ctx, reload__obj *o) {
   o->dbg = d;
   if (!(ctx->opt.flags & RELOAD_OPT_NODEBUG))
     gdb_register(o, d);
-  unwind_register(o, d);
+  unwind_register(ctx, o, d);
   perf_add(ctx, o);
 }
 

@@ -465,6 +465,14 @@ void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
 void reload__debug_add(reload_ctx *ctx, reload__obj *o);
 void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite);
 bool reload__is_ehframe(const reload__obj *o, uint32_t i);
+/* ehframe.c: check a linked .eh_frame (run view `run`, write view `wr`)
+ * before the unwinder sees it.  False: do not register it (`why` says
+ * why).  FDEs that are broken, or cover addresses outside
+ * [text_lo, text_hi), are made to match nothing and counted. */
+bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
+                           uint64_t text_lo, uint64_t text_hi,
+                           unsigned *nbroken, unsigned *noutside, char *why,
+                           size_t whylen);
 
 /* functions.c: the function of a version at, or containing, an address. */
 const reload__fn *reload__fn_at(const reload__obj *o, uint64_t addr);
