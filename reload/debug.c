@@ -107,6 +107,17 @@ static void gdb_unregister(struct reload__dbg *d) {
   d->image = NULL;
 }
 
+/* Tables registered but not yet sorted: between the two, a fault
+ * handler's backtrace would sort them itself, allocating. */
+static int unwind_busy;
+
+void reload__unwind_settle(void) {
+  for (long i = 0; i < 20000000 && __atomic_load_n(&unwind_busy,
+                                                    __ATOMIC_ACQUIRE);
+       i++)
+    __builtin_ia32_pause();
+}
+
 static void unwind_register(reload_ctx *ctx, reload__obj *o,
                             struct reload__dbg *d) {
   for (uint32_t i = 1; i < o->nsec; i++) {
@@ -139,6 +150,7 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
                   i, outside, outside == 1 ? "" : "s");
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
+    __atomic_add_fetch(&unwind_busy, 1, __ATOMIC_ACQ_REL);
     __register_frame(d->ehframe);
     /* libgcc sorts a registered table, with malloc, the first time it
      * looks for any address in an unsorted one.  That first look must not
@@ -147,6 +159,7 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
     struct reload__eh_bases b;
     _Unwind_Find_FDE(o->nfns ? (void *)(uintptr_t)o->fns[0].addr
                              : d->ehframe, &b);
+    __atomic_sub_fetch(&unwind_busy, 1, __ATOMIC_ACQ_REL);
     return;
   }
 }

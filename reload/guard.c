@@ -52,6 +52,7 @@ int reload__guard_fault(void *fault, int serious) {
   /* The unwinder walks through the signal frame to the faulting code;
    * backtrace() was primed at install, so it does not load libgcc_s (or
    * allocate) here. */
+  reload__unwind_settle();
   g->npc = backtrace(g->pcs, NPC);
   current = g->prev;
   return sigsegv_leave_handler(leave, g, NULL, NULL);
@@ -72,6 +73,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc) {
    * install, as for SIGSEGV). */
   g->pcs[0] = (void *)(uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
   void *more[NPC];
+  reload__unwind_settle();
   int n = backtrace(more, NPC);
   g->npc = 1;
   for (int i = 0; i < n && g->npc < NPC; i++) {

@@ -31,17 +31,22 @@ static int writer, readers;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int installed = -1;
 
-/* A ring of stale hits for logging outside the handler. */
+/* A ring of stale hits for logging outside the handler.  A handler takes
+ * a slot, fills it, then publishes it by storing its sequence number (slot
+ * index + 1); the reader takes only published slots, in order. */
 #define RING 64
 #define RING_PCS 12
 static struct {
+  unsigned seq;
+  reload_ctx *ctx;
   reload__obj *o;
   uint64_t addr;
   void *pcs[RING_PCS];
   int npc;
 } ring[RING];
-static unsigned ring_head; /* written by handlers */
-static unsigned ring_tail; /* read under the context lock */
+static unsigned ring_head; /* taken by handlers */
+static unsigned ring_tail; /* under ring_lock */
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void wlock(void) {
   while (__atomic_exchange_n(&writer, 1, __ATOMIC_ACQUIRE))
@@ -74,9 +79,12 @@ static int stale_fault(void *fault, void *arg) {
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
   /* The faulting thread was running loaded code, so it holds none of the
    * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
+  reload__unwind_settle();
   ring[h % RING].npc = backtrace(ring[h % RING].pcs, RING_PCS);
-  __atomic_store_n(&ring[h % RING].o, o, __ATOMIC_RELAXED);
-  __atomic_store_n(&ring[h % RING].addr, a, __ATOMIC_RELEASE);
+  ring[h % RING].ctx = ctx;
+  ring[h % RING].o = o;
+  ring[h % RING].addr = a;
+  __atomic_store_n(&ring[h % RING].seq, h + 1, __ATOMIC_RELEASE);
   return 1;
 }
 
@@ -283,13 +291,22 @@ found:
 
 /* Log stale hits recorded by the handler.  Called with ctx->lock held. */
 static void drain(reload_ctx *ctx) {
+  pthread_mutex_lock(&ring_lock);
   unsigned head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
   if (head - ring_tail > RING)
-    ring_tail = head - RING;
+    ring_tail = head - RING; /* overrun: the oldest hits are not logged */
   for (; ring_tail != head; ring_tail++) {
-    uint64_t a = __atomic_load_n(&ring[ring_tail % RING].addr, __ATOMIC_ACQUIRE);
-    reload__obj *o = __atomic_load_n(&ring[ring_tail % RING].o, __ATOMIC_RELAXED);
-    if (!o || o->ctx != ctx)
+    unsigned seq = __atomic_load_n(&ring[ring_tail % RING].seq,
+                                   __ATOMIC_ACQUIRE);
+    if (seq == ring_tail + 1 - RING || seq == 0)
+      break; /* taken, not yet filled: the next pass logs it */
+    if (seq != ring_tail + 1)
+      continue; /* filled again since: lost to the overrun */
+    uint64_t a = ring[ring_tail % RING].addr;
+    reload__obj *o = ring[ring_tail % RING].o;
+    /* Another context's hit is its own business (and its objects may be
+     * freed under its own lock, which we do not hold). */
+    if (ring[ring_tail % RING].ctx != ctx)
       continue;
     const reload__fn *f = reload__fn_containing(o, a);
     const char *fn = f ? reload__sym_name(o, f->sym) : "?";
@@ -301,6 +318,7 @@ static void drain(reload_ctx *ctx) {
     reload__report_frames(ctx, RELOAD_LOG_WARN, ring[ring_tail % RING].pcs,
                           ring[ring_tail % RING].npc);
   }
+  pthread_mutex_unlock(&ring_lock);
 }
 
 /*
