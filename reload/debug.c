@@ -107,15 +107,39 @@ static void gdb_unregister(struct reload__dbg *d) {
   d->image = NULL;
 }
 
-/* Tables registered but not yet sorted: between the two, a fault
- * handler's backtrace would sort them itself, allocating. */
-static int unwind_busy;
+/* libgcc sorts a registered table, with malloc, the first time a lookup
+ * reaches it, and a fault handler's backtrace must not be that lookup.
+ * So registering a table and sorting it at once, and backtraces in fault
+ * handlers, exclude each other: the gate holds REG while a table goes
+ * in, else the number of backtraces under way.  Both sides are short. */
+#define REG 0x80000000u
+static unsigned unwind_gate;
 
-void reload__unwind_settle(void) {
-  for (long i = 0; i < 20000000 && __atomic_load_n(&unwind_busy,
-                                                    __ATOMIC_ACQUIRE);
-       i++)
+bool reload__unwind_enter(void) {
+  for (long i = 0; i < 50000000; i++) {
+    unsigned g = __atomic_load_n(&unwind_gate, __ATOMIC_ACQUIRE);
+    if (!(g & REG) && __atomic_compare_exchange_n(&unwind_gate, &g, g + 1,
+                                                  false, __ATOMIC_ACQUIRE,
+                                                  __ATOMIC_RELAXED))
+      return true;
     __builtin_ia32_pause();
+  }
+  return false; /* take the risk rather than hang in a handler */
+}
+
+void reload__unwind_leave(bool entered) {
+  if (entered)
+    __atomic_sub_fetch(&unwind_gate, 1, __ATOMIC_RELEASE);
+}
+
+static void gate_close(void) {
+  for (;;) {
+    unsigned idle = 0;
+    if (__atomic_compare_exchange_n(&unwind_gate, &idle, REG, false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+      return;
+    __builtin_ia32_pause();
+  }
 }
 
 static void unwind_register(reload_ctx *ctx, reload__obj *o,
@@ -150,16 +174,13 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
                   i, outside, outside == 1 ? "" : "s");
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
-    __atomic_add_fetch(&unwind_busy, 1, __ATOMIC_ACQ_REL);
+    gate_close();
     __register_frame(d->ehframe);
-    /* libgcc sorts a registered table, with malloc, the first time it
-     * looks for any address in an unsorted one.  That first look must not
-     * be a fault handler's backtrace (stale code, the crash guard), where
-     * allocating is not allowed: one lookup now sorts it here. */
+    /* Sort it now (see the gate above): a lookup of an address in no
+     * table at all makes libgcc sort every table it has not sorted yet. */
     struct reload__eh_bases b;
-    _Unwind_Find_FDE(o->nfns ? (void *)(uintptr_t)o->fns[0].addr
-                             : d->ehframe, &b);
-    __atomic_sub_fetch(&unwind_busy, 1, __ATOMIC_ACQ_REL);
+    _Unwind_Find_FDE((void *)(uintptr_t)1, &b);
+    __atomic_store_n(&unwind_gate, 0, __ATOMIC_RELEASE);
     return;
   }
 }

@@ -52,8 +52,9 @@ int reload__guard_fault(void *fault, int serious) {
   /* The unwinder walks through the signal frame to the faulting code;
    * backtrace() was primed at install, so it does not load libgcc_s (or
    * allocate) here. */
-  reload__unwind_settle();
+  bool gate = reload__unwind_enter();
   g->npc = backtrace(g->pcs, NPC);
+  reload__unwind_leave(gate);
   current = g->prev;
   return sigsegv_leave_handler(leave, g, NULL, NULL);
 }
@@ -73,8 +74,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc) {
    * install, as for SIGSEGV). */
   g->pcs[0] = (void *)(uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
   void *more[NPC];
-  reload__unwind_settle();
+  bool gate = reload__unwind_enter();
   int n = backtrace(more, NPC);
+  reload__unwind_leave(gate);
   g->npc = 1;
   for (int i = 0; i < n && g->npc < NPC; i++) {
     if (more[i] == g->pcs[0]) { /* found the signal frame's pc: go on */

@@ -465,10 +465,11 @@ void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
 void reload__debug_add(reload_ctx *ctx, reload__obj *o);
 void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite);
 bool reload__is_ehframe(const reload__obj *o, uint32_t i);
-/* debug.c: in a fault handler, before backtrace(): wait (briefly) until no
- * unwind table is halfway registered, so that libgcc does not sort one,
- * with malloc, inside the handler.  Async-signal-safe. */
-void reload__unwind_settle(void);
+/* debug.c: around backtrace() in a fault handler, so that libgcc never
+ * sorts a newly registered unwind table (with malloc) there.
+ * Async-signal-safe. */
+bool reload__unwind_enter(void);
+void reload__unwind_leave(bool entered);
 /* ehframe.c: check a linked .eh_frame (run view `run`, write view `wr`)
  * before the unwinder sees it.  False: do not register it (`why` says
  * why).  FDEs that are broken, or cover addresses outside

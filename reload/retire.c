@@ -57,6 +57,17 @@ static void wlock(void) {
 
 static void wunlock(void) { __atomic_store_n(&writer, 0, __ATOMIC_RELEASE); }
 
+/* Write jmp rel32 from `at` to `to` at `w` (its write view).  Threads
+ * that fault at the same entry together write the same bytes: byte-wise
+ * atomic stores make that well defined. */
+static void plant_jmp(uint8_t *w, uint64_t at, uint64_t to) {
+  int32_t rel = (int32_t)(to - (at + 5));
+  uint8_t b[5] = {0xe9};
+  memcpy(b + 1, &rel, 4);
+  for (int i = 0; i < 5; i++)
+    __atomic_store_n(&w[i], b[i], __ATOMIC_RELAXED);
+}
+
 static int stale_fault(void *fault, void *arg) {
   reload__obj *o = arg;
   reload_ctx *ctx = o->ctx;
@@ -67,20 +78,18 @@ static int stale_fault(void *fault, void *arg) {
   /* Forward a call at the entry to the newest version: jmp rel32 to the
    * function's stable entry.  Only where the function is long enough to
    * hold the jump without spilling into its neighbour. */
-  if (f && f->size >= 5) {
-    uint8_t *w = ctx->arena.wr + (a - base);
-    int32_t rel = (int32_t)(reload__entry_addr(ctx, f->entry) - (a + 5));
-    w[0] = 0xe9;
-    memcpy(w + 1, &rel, 4);
-  }
+  if (f && f->size >= 5)
+    plant_jmp(ctx->arena.wr + (a - base), a,
+              reload__entry_addr(ctx, f->entry));
   mprotect((void *)(uintptr_t)page, RELOAD__PAGE, PROT_READ | PROT_EXEC);
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
   /* The faulting thread was running loaded code, so it holds none of the
    * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
-  reload__unwind_settle();
+  bool gate = reload__unwind_enter();
   ring[h % RING].npc = backtrace(ring[h % RING].pcs, RING_PCS);
+  reload__unwind_leave(gate);
   ring[h % RING].ctx = ctx;
   ring[h % RING].o = o;
   ring[h % RING].addr = a;
@@ -181,10 +190,7 @@ static int dead_fault(void *fault, void *arg) {
     if (d->fn[2 * mid] == a) {
       reload_ctx *ctx = d->ctx;
       uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
-      uint8_t *w = ctx->arena.wr + (a - base);
-      int32_t rel = (int32_t)(d->fn[2 * mid + 1] - (a + 5));
-      w[0] = 0xe9;
-      memcpy(w + 1, &rel, 4);
+      plant_jmp(ctx->arena.wr + (a - base), a, d->fn[2 * mid + 1]);
       uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
       /* The jump may cross into the next page. */
       uint64_t end = RELOAD__ALIGN_UP(a + 5, RELOAD__PAGE);
