@@ -126,7 +126,10 @@ RELOAD_API reload_ctx *reload_open(const reload_options *opt);
  */
 RELOAD_API void reload_close(reload_ctx *ctx);
 
-/* The message of the last failure on this context ("" when none). */
+/* The message of the last failure of a call this thread made on this
+ * context ("" when none).  Kept per thread, as errno is: a thread's
+ * failure never replaces another's message, and a failure on another
+ * context replaces this one. */
 RELOAD_API const char *reload_errmsg(const reload_ctx *ctx);
 
 /*

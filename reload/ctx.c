@@ -45,6 +45,7 @@ reload_ctx *reload_open(const reload_options *opt) {
 void reload_close(reload_ctx *ctx) {
   if (!ctx)
     return;
+  reload__forget_err(ctx);
   reload__registry_remove(ctx);
   reload__retire_close(ctx);
   for (reload__obj *o = ctx->pending, *nx; o; o = nx) {
@@ -331,9 +332,9 @@ void reload_get_stats(const reload_ctx *ctx, reload_stats *out) {
     /* Another thread may be reloading (reloadd's watcher). */
     pthread_mutex_lock((pthread_mutex_t *)&ctx->lock);
     *out = ctx->stats;
+    out->arena_used = ctx->arena.committed;
     pthread_mutex_unlock((pthread_mutex_t *)&ctx->lock);
     /* Counted by the fault handler, on any thread. */
     out->stale_hits = __atomic_load_n(&ctx->stale_hits, __ATOMIC_RELAXED);
-    out->arena_used = ctx->arena.committed;
   }
 }

@@ -234,7 +234,7 @@ int reload_describe(const char *path, reload_write_fn write, void *ud,
         o->size = mem->size;
         int e = reload__obj_parse(ctx, o);
         if (e) {
-          say(&w, "%s\n\n", ctx->err);
+          say(&w, "%s\n\n", reload_errmsg(ctx));
           if (!r)
             r = e;
           reload__clear_err(ctx);

@@ -2,8 +2,9 @@
  * error.c - error codes, messages and logging for a context.
  *
  * Every problem is logged (so `reloadd check` can list all of them) and the
- * first of an operation becomes the context's message (so a caller that
- * stops at the first error reads the one that caused the rest).
+ * first of an operation becomes the message reload_errmsg() gives the
+ * calling thread (so a caller that stops at the first error reads the one
+ * that caused the rest).
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +25,31 @@ const char *reload_strerror(int code) {
   return "unknown error";
 }
 
+/* The message belongs to the thread that made the call: reloadd's watcher
+ * reloads while the program's thread runs the crash guard on the same
+ * context, and neither may overwrite what the other is about to read.
+ * Like errno, one per thread: a failure on another context replaces it. */
+static __thread struct {
+  const reload_ctx *ctx;
+  int nerr; /* problems logged by the current operation */
+  char err[1024];
+} last;
+
 const char *reload_errmsg(const reload_ctx *ctx) {
-  return ctx ? ctx->err : "no context";
+  if (!ctx)
+    return "no context";
+  return last.ctx == ctx ? last.err : "";
 }
 
 void reload__clear_err(reload_ctx *ctx) {
-  ctx->err[0] = '\0';
-  ctx->nerr = 0;
+  last.ctx = ctx;
+  last.err[0] = '\0';
+  last.nerr = 0;
+}
+
+void reload__forget_err(const reload_ctx *ctx) {
+  if (last.ctx == ctx)
+    last.ctx = NULL;
 }
 
 /* Names in messages come from input files (symbols, sections, archive
@@ -69,11 +88,13 @@ static void vlog(reload_ctx *ctx, int level, const char *file,
   escape(msg, sizeof msg, raw);
   if (file)
     file = escape(where, sizeof where, file);
-  if (level == RELOAD_LOG_ERROR && ctx->nerr++ == 0) {
+  if (level == RELOAD_LOG_ERROR && last.ctx != ctx)
+    reload__clear_err(ctx);
+  if (level == RELOAD_LOG_ERROR && last.nerr++ == 0) {
     if (file)
-      snprintf(ctx->err, sizeof ctx->err, "%.300s: %s", file, msg);
+      snprintf(last.err, sizeof last.err, "%.300s: %s", file, msg);
     else
-      snprintf(ctx->err, sizeof ctx->err, "%s", msg);
+      snprintf(last.err, sizeof last.err, "%s", msg);
   }
   if (ctx->opt.log)
     ctx->opt.log(ctx->opt.log_ud, level, file, msg);

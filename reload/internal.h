@@ -374,8 +374,6 @@ void reload__entries_free(reload_ctx *ctx);
 
 struct reload_ctx {
   reload_options opt;
-  char err[1024];
-  int nerr;              /* problems logged by the current operation */
   reload__arena arena;
   bool mapped;
   reload__symtab syms;
@@ -412,6 +410,7 @@ int reload__err(reload_ctx *ctx, int code, const char *file, const char *fmt,
 void reload__log(reload_ctx *ctx, int level, const char *file,
                  const char *fmt, ...) RELOAD__PRINTF(4, 5);
 void reload__clear_err(reload_ctx *ctx);
+void reload__forget_err(const reload_ctx *ctx);
 
 /* link.c */
 int reload__link_all(reload_ctx *ctx);
