@@ -119,11 +119,15 @@ int cmd_run(int argc, char **argv) {
   char **pargv = calloc((size_t)pargc + 1, sizeof *pargv);
   if (!pargv) {
     cli_err("out of memory");
+    free(av);
     return 1;
   }
   pargv[0] = (char *)argv0;
   for (int i = 0; i < o.nargs; i++)
     pargv[i + 1] = o.args[i];
+  /* o.args pointed into av; the strings themselves are argv's. */
+  o.args = NULL;
+  free(av);
   struct host_opts ho = {.entry = o.entry, .argc = pargc, .argv = pargv};
   if (watch) {
     char *cwd = path_join(NULL, ".");
