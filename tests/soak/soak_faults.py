@@ -95,7 +95,10 @@ class Daemon(dt.Proc):
         self.p = subprocess.Popen([dt.RELOADD] + args, cwd=cwd,
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=e, text=True,
-                                  errors="backslashreplace", bufsize=1)
+                                  # bytes that are not UTF-8 stay told apart
+                                  # (as lone surrogates) from reloadd's own
+                                  # \xNN escapes
+                                  errors="surrogateescape", bufsize=1)
         dt.RUNNING.append(self)
         self.out, self.err = [], []
         self.cv = threading.Condition()
@@ -470,11 +473,10 @@ def clean_log(h, what):
     from its string tables) must not reach it raw, as control characters
     (an escape sequence) or as bytes that are not UTF-8."""
     bad = [l for l in h.d.err
-           if re.search(r"[\x00-\x08\x0b-\x1f\x7f]|\\x[0-9a-f]{2}", l)]
+           if re.search("[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]", l)]
     check(not bad, "after %s, %d of reloadd's messages carry raw bytes of "
-          "the object (control characters, or bytes that are not UTF-8, "
-          "shown here as \\xNN); the first: %r" % (what, len(bad), bad[0]
-                                                     if bad else ""))
+          "the object (control characters, or bytes that are not UTF-8); "
+          "the first: %s" % (what, len(bad), ascii(bad[0]) if bad else ""))
 
 
 def t_truncated(ws):
@@ -518,9 +520,8 @@ def show_reasons(h):
         if m:
             reasons[m.group(1)] = reasons.get(m.group(1), 0) + 1
     for r, n in sorted(reasons.items()):
-        # As \xNN: the reasons may hold the object's raw bytes.
-        r = re.sub(r"[\x00-\x1f\x7f]", lambda m: "\\x%02x" % ord(m.group()), r)
-        print("refused %3d x: %s" % (n, r))
+        # The reasons may hold the object's raw bytes (then clean_log fails).
+        print("refused %3d x: %s" % (n, ascii(r)[1:-1]))
 
 
 def t_refusal_soak(ws):
