@@ -9,6 +9,11 @@ editors change them.  Exit status 0 is a pass, 1 a failure (with the reason
 and the tail of both streams), 77 a skip.
 
 Set KEEP=1 to keep the temporary directory.
+
+Under the valgrind test setup (tests/lib/valgrind-wrap.sh) every reloadd
+runs under memcheck: RELOAD_VALGRIND is the valgrind command line.  Its
+reports go to files that main() requires to be empty, and every wait is
+SLOW times longer.
 """
 import json
 import os
@@ -28,6 +33,17 @@ RELOADD = os.environ["RELOADD"]
 OBJS = os.environ["DAEMON_OBJS"]
 EXAMPLE_INI = os.environ.get("EXAMPLE_INI", "")
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from memcheck import SLOW, VALGRIND, take_reports  # noqa: E402
+
+
+def reloadd(args):
+    """The command line running reloadd with `args` (under memcheck in the
+    valgrind setup)."""
+    return VALGRIND + [RELOADD] + list(args)
+
+
 RELOAD_LINE = re.compile(
     r"(\S+): v(\d+): functions (\d+) changed, (\d+) added, (\d+) removed; "
     r"variables (\d+) kept, (\d+) reset; ([\d.]+) ms")
@@ -37,7 +53,7 @@ def want_reloads(d, versions, what, timeout=5.0):
     """The reload lines' versions must become `versions`.  The program's
     stdout can show the new code before reloadd's stderr line is read, so
     wait a little for the log to catch up before comparing."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + timeout * SLOW
     while time.monotonic() < end:
         got = [m.group(2) for m in d.reloads()]
         if len(got) >= len(versions):
@@ -110,7 +126,7 @@ class Proc:
         if env:
             e.update(env)
         self.args = args
-        self.p = subprocess.Popen([RELOADD] + args, cwd=cwd,
+        self.p = subprocess.Popen(reloadd(args), cwd=cwd,
                                   stdout=subprocess.PIPE, stderr=stderr,
                                   env=e, text=True, bufsize=1)
         RUNNING.append(self)
@@ -147,6 +163,7 @@ class Proc:
         return None
 
     def wait_for(self, which, pattern, timeout=10.0, start=0):
+        timeout *= SLOW
         deadline = time.monotonic() + timeout
         with self.cv:
             while True:
@@ -173,6 +190,7 @@ class Proc:
                     if RELOAD_LINE.search(l)]
 
     def wait_exit(self, timeout=10.0):
+        timeout *= SLOW
         try:
             self.p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -186,7 +204,7 @@ class Proc:
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
             try:
-                self.p.wait(5)
+                self.p.wait(5 * SLOW)
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
@@ -202,8 +220,8 @@ def run(args, cwd, env=None, timeout=15):
     e.pop("XDG_RUNTIME_DIR", None)
     if env:
         e.update(env)
-    return subprocess.run([RELOADD] + args, cwd=cwd, env=e, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(reloadd(args), cwd=cwd, env=e, text=True,
+                          capture_output=True, timeout=timeout * SLOW)
 
 
 # ---- fixtures ------------------------------------------------------------
@@ -958,7 +976,8 @@ def t_build_hanging(ws):
                r"build_timeout_s\); stopping it", timeout=5)
     d.wait_for("err", r"build timed out after 1 s and was stopped \([\d.]+ "
                r"s\); nothing was reloaded", timeout=5)
-    check(time.monotonic() - t0 < 4, "the hanging build took %.1f s to stop"
+    check(time.monotonic() - t0 < 4 * SLOW,
+          "the hanging build took %.1f s to stop"
           % (time.monotonic() - t0))
     pid = int(open(os.path.join(ws, "sleeper.pid")).read())
     for _ in range(50):
@@ -1095,7 +1114,7 @@ def t_log_file_and_color(ws):
         e.pop("XDG_RUNTIME_DIR", None)
         e["TERM"] = "xterm"
         e.update(env)
-        p = subprocess.Popen([RELOADD] + extra_args + ["app.ini"], cwd=ws,
+        p = subprocess.Popen(reloadd(extra_args + ["app.ini"]), cwd=ws,
                              stdout=subprocess.DEVNULL, stderr=slave, env=e)
         os.close(slave)
         chunks = []
@@ -1108,7 +1127,7 @@ def t_log_file_and_color(ws):
                 break
             chunks.append(c)
         os.close(master)
-        eq(p.wait(10), 0, "exit status")
+        eq(p.wait(10 * SLOW), 0, "exit status")
         return b"".join(chunks).decode()
 
     colored = via_pty([], {}, "")
@@ -1142,10 +1161,9 @@ def t_log_file_and_color(ws):
 
 
 def t_guard_rollback(ws):
-    if os.environ.get("RELOAD_TEST_SETUP") == "tsan":
-        raise Skip("under tsan: the program crashes on purpose, and the "
-                   "crash guard's backtrace may allocate inside the signal "
-                   "handler, which TSan rejects")
+    if VALGRIND:
+        raise Skip("under valgrind: the program crashes on purpose, and "
+                   "memcheck reports that invalid access as an error")
     lib = lib_setup(ws, extra="[reload]\nguard = true\n")
     d = start(ws)
     c1 = int(d.find("out", r"^value 1 count (\d+)$")[1].group(1))
@@ -1451,14 +1469,14 @@ def main():
     ws = tempfile.mkdtemp(prefix="reloadd-test-")
     os.chmod(ws, 0o700)
     ws = os.path.realpath(ws)
+    status = 1
     try:
         globals()["t_" + sys.argv[1]](ws)
+        status, msg = 0, "PASS"
     except Skip as e:
-        print("SKIP: %s" % e)
-        return 77
+        status, msg = 77, "SKIP: %s" % e
     except Fail as e:
-        print("FAIL: %s" % e)
-        return 1
+        msg = "FAIL: %s" % e
     finally:
         for p in RUNNING:
             p.stop()
@@ -1466,8 +1484,12 @@ def main():
             shutil.rmtree(ws, ignore_errors=True)
         else:
             print("kept " + ws)
-    print("PASS")
-    return 0
+        vg = take_reports()
+        if vg:
+            print("FAIL: memcheck reported errors in reloadd:\n" + vg)
+            status = 1
+    print(msg)
+    return status
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 # `reloadd run -l SDL2 OBJECT...`.  Both must exit 0 and write the same
 # screenshot, byte for byte, and the same state dump.  As a check that the
 # comparison means something, a run with another seed must end in another
-# state, and the dump must show FRAMES frames.
+# state, and the dump must show FRAMES frames.  Under the valgrind test
+# setup, `reloadd run` runs under RELOAD_VALGRIND (memcheck), and a report
+# fails the run (--error-exitcode).
 set -u
 reloadd=$1 native=$2 driver=$3 seed=$4 frames=$5
 shift 5
@@ -30,7 +32,8 @@ unset DISPLAY WAYLAND_DISPLAY
 st=$?
 [ $st -eq 0 ] || { cat "$out/native.err" >&2; fail "native demo exited with $st"; }
 
-"$reloadd" run -l SDL2 "$@" -- --seed "$seed" --frames "$frames" \
+${RELOAD_VALGRIND-} "$reloadd" run -l SDL2 "$@" -- \
+	--seed "$seed" --frames "$frames" \
 	--shot "$out/hosted.bmp" --state "$out/hosted.state" \
 	>"$out/hosted.out" 2>"$out/hosted.err"
 st=$?

@@ -16,6 +16,12 @@ into DIR, adds the committed regression inputs of --corpus, then runs
     followed by `:` or `(member):` and a message, and the output stays a few
     short lines.
 
+Under the valgrind test setup (RELOAD_VALGRIND, the valgrind command line,
+set by tests/lib/valgrind-wrap.sh) every reloadd run is under memcheck, and
+a memcheck report is a failure.  Memcheck makes a run some 30 times slower,
+so there only a fixed subset runs: the controls, the corpus and every
+VALGRIND_EVERY-th other variant of the manifest, said in the summary.
+
 Variants marked `should` (malformed, but a lenient loader may cope) and
 `any` that are accepted are listed in the summary; they do not fail the
 test.  Exit status 1 if any hard check failed.
@@ -24,6 +30,7 @@ import argparse
 import collections
 import concurrent.futures
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +39,10 @@ TIMEOUT = 20          # seconds per reloadd run
 MAX_LINES = 12        # lines of check output on a malformed input
 MAX_LINE_LEN = 512    # characters in one line of check output
 MAX_INSPECT = 4 << 20 # bytes of inspect output
+VALGRIND = os.environ.get('RELOAD_VALGRIND', '').split()
+VALGRIND_EVERY = 10   # under valgrind: every 10th generated variant
+if VALGRIND:
+    TIMEOUT *= 10
 
 
 def parse_args():
@@ -75,14 +86,23 @@ def load_cases(args):
                 cases.append(Case(path, 'ar-linked', 'fail', [], 'corpus'))
     if args.only:
         cases = [c for c in cases if args.only in c.path]
+    if VALGRIND:
+        total = len(cases)
+        cases = [c for i, c in enumerate(cases)
+                 if i % VALGRIND_EVERY == 0 or c.expect == 'control' or
+                 c.desc == 'corpus']
+        print('SKIP (part): under valgrind: %d of %d checks run (the '
+              'controls, the corpus and every %dth variant); memcheck would '
+              'take most of an hour over all of them'
+              % (len(cases), total, VALGRIND_EVERY))
     return cases
 
 
 def run(cmd):
     """(status, stdout, stderr); status is -N for signal N, None on timeout."""
     try:
-        r = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT,
-                           stdin=subprocess.DEVNULL)
+        r = subprocess.run(VALGRIND + cmd, capture_output=True,
+                           timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
         return None, e.stdout or b'', e.stderr or b''
     return r.returncode, r.stdout, r.stderr
@@ -168,6 +188,12 @@ def check_case(args, case):
                 what, next(l for l in data.decode('utf-8', 'replace')
                            .splitlines() if 'Sanitizer' in l or
                            'runtime error:' in l)[:300]))
+        # And under valgrind (--quiet), any line of memcheck's.
+        vg = re.findall(r'^==\d+== .*$', data.decode('utf-8', 'replace'),
+                        re.M)
+        if VALGRIND and vg:
+            problems.append('%s: memcheck report:\n        %s' % (
+                what, '\n        '.join(l[:300] for l in vg[:40])))
     outcome = 'rejected' if st == 1 else 'accepted' if st == 0 else 'broken'
     return outcome, problems, soft, first, cmd, err
 

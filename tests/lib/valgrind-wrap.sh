@@ -3,11 +3,13 @@
 #
 # The exe_wrapper of the 'valgrind' test setup (root meson.build).  A C
 # test program runs under memcheck.  A test that is a script (python3,
-# bash, a #! file) is skipped (exit 77) with the reason: valgrind would
-# check the interpreter, and cannot follow into the reloadd it starts
-# without also following every compiler and native program on the way.
-# RELOAD_VALGRIND holds the valgrind command line, for scripts that want to
-# prefix their reloadd runs with it.
+# bash, a #! file) runs as it is: valgrind would check the interpreter, and
+# cannot follow into the reloadd it starts without also following every
+# compiler and native program on the way.  Instead RELOAD_VALGRIND holds the
+# valgrind command line, and the scripts prefix their reloadd runs with it
+# (and only those), so that memcheck checks reloadd and the program it links
+# in memory.  A script skips (exit 77, with the reason) what cannot work
+# under memcheck.
 set -u
 vg=$1
 shift
@@ -17,15 +19,13 @@ while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
 	shift
 done
 [ $# -gt 0 ] || { echo "valgrind-wrap: no program" >&2; exit 2; }
+export RELOAD_VALGRIND="$vg ${opts[*]}"
 prog=$1
 case ${prog##*/} in
 python*|bash|sh|dash|perl*)
-	echo "SKIP: under valgrind: test is a ${prog##*/} script; valgrind would check the interpreter, not reload" >&2
-	exit 77 ;;
+	exec "$@" ;;
 esac
 if [ -f "$prog" ] && [ "$(head -c 2 "$prog" 2>/dev/null)" = '#!' ]; then
-	echo "SKIP: under valgrind: ${prog##*/} is a script; valgrind would check the interpreter, not reload" >&2
-	exit 77
+	exec "$@"
 fi
-export RELOAD_VALGRIND="$vg ${opts[*]}"
 exec "$vg" "${opts[@]}" "$@"

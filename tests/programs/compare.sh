@@ -13,6 +13,10 @@
 # script prints both command lines and a unified diff of each stream that
 # differs, and exits 1.  A missing RELOADD or NATIVE is an error (exit 99),
 # not a pass.
+#
+# Under the valgrind test setup RELOAD_VALGRIND holds the valgrind command
+# line, and `reloadd run` runs under it (NATIVE does not): a memcheck report
+# is on reloadd's stderr, so it is a mismatch.
 
 set -u
 
@@ -61,7 +65,8 @@ show() {
 run_native "$@" <"/dev/null" >"$tmp/native.stdout" 2>"$tmp/native.stderr"
 native_status=$?
 
-"$RELOADD" run "$@" </dev/null >"$tmp/reloadd.stdout" 2>"$tmp/reloadd.stderr"
+${RELOAD_VALGRIND-} "$RELOADD" run "$@" </dev/null \
+	>"$tmp/reloadd.stdout" 2>"$tmp/reloadd.stderr"
 reloadd_status=$?
 
 fail=0
