@@ -142,6 +142,21 @@ static void gate_close(void) {
   }
 }
 
+/* Is [addr, addr+len) inside the memory of an object loaded in ctx? (The
+ * personality slot of a CIE can be another object's: COMDAT keeps one.) */
+static bool loaded_memory(void *ud, uint64_t addr, uint64_t len) {
+  const reload_ctx *ctx = ud;
+  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+  for (const reload__batch *b = ctx->batches; b; b = b->next)
+    for (const reload__obj *o = b->objs; o; o = o->next)
+      for (int c = 0; c < RELOAD__NCLS; c++) {
+        uint64_t lo = base + o->span[c].off, hi = lo + o->span[c].len;
+        if (o->span[c].len && addr >= lo && addr <= hi && len <= hi - addr)
+          return true;
+      }
+  return false;
+}
+
 static void unwind_register(reload_ctx *ctx, reload__obj *o,
                             struct reload__dbg *d) {
   for (uint32_t i = 1; i < o->nsec; i++) {
@@ -154,8 +169,9 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
     unsigned broken, outside;
     char why[160];
     if (!reload__ehframe_check((const uint8_t *)(uintptr_t)s->addr, s->wr,
-                               o->sh[i].sh_size, lo, lo + t->len, &broken,
-                               &outside, why, sizeof why)) {
+                               o->sh[i].sh_size, lo, lo + t->len,
+                               loaded_memory, ctx, &broken, &outside, why,
+                               sizeof why)) {
       reload__log(ctx, RELOAD_LOG_WARN, o->name,
                   "section %u (.eh_frame): %s; not given to the unwinder, so "
                   "backtraces stop at this object's functions",

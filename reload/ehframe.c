@@ -18,7 +18,10 @@
  *    zero through the write view, so that it matches no address.
  *
  * Only what gcc and clang emit for x86-64 needs to pass; anything else
- * is treated as broken.
+ * is treated as broken.  What no structural check can catch: rules that
+ * are well formed but wrong (a register saved at a wild offset, an
+ * expression that dereferences garbage) still mislead the unwinder when it
+ * walks through such a frame, as they would in a natively linked program.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,9 +95,12 @@ static unsigned enc_size(uint8_t e) {
   }
 }
 
-/* An encoding libgcc applies without aborting: absolute or pc-relative. */
+/* An encoding libgcc applies without aborting: absolute or pc-relative,
+ * and not indirect (libgcc would load the pointer from wherever the value
+ * points, when sorting or on every unwind). */
 static bool enc_ok(uint8_t e) {
-  return enc_size(e) && ((e & 0x70) == 0x00 || (e & 0x70) == 0x10);
+  return enc_size(e) && ((e & 0x70) == 0x00 || (e & 0x70) == 0x10) &&
+         !(e & 0x80);
 }
 
 /* Read an encoded pointer at c; `at` is its run address (for pcrel). */
@@ -140,7 +146,7 @@ static bool expr_ok(struct cur *c) {
       case 0x12: need = 1; delta = 1; break;                   /* dup */
       case 0x13: need = 1; delta = -1; break;                  /* drop */
       case 0x14: need = 2; delta = 1; break;                   /* over */
-      case 0x15: need = (int)get(&e, 1) + 1; delta = 1; break; /* pick */
+      case 0x15: need = (int)get(&e, 1) + 2; delta = 1; break; /* pick */
       case 0x16: need = 2; break;                              /* swap */
       case 0x17: need = 3; break;                              /* rot */
       case 0x06: case 0x19: case 0x1f: case 0x20:  /* deref abs neg not */
@@ -154,9 +160,11 @@ static bool expr_ok(struct cur *c) {
         break;
       }
       case 0x23: uleb(&e); need = 1; break;                    /* plus_uconst */
-      case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x21:
+      /* Binary; not div or mod, which libgcc does not guard against a
+       * zero divisor (SIGFPE inside the unwinder). */
+      case 0x1a: case 0x1c: case 0x1e: case 0x21:
       case 0x22: case 0x24: case 0x25: case 0x26: case 0x27: case 0x29:
-      case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:   /* binary */
+      case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
         need = 2;
         delta = -1;
         break;
@@ -181,7 +189,8 @@ static bool expr_ok(struct cur *c) {
 
 /* Call frame instructions, as libgcc's execute_cfa_program reads them;
  * `*remembered` carries the remember_state depth from the CIE on. */
-static bool cfa_ok(struct cur *c, uint8_t fde_enc, int *remembered) {
+static bool cfa_ok(struct cur *c, uint8_t fde_enc, int *remembered,
+                   bool *cfa_set) {
   while (c->p < c->end && !c->bad) {
     uint8_t op = *c->p++;
     switch (op >> 6) {
@@ -232,11 +241,13 @@ static bool cfa_ok(struct cur *c, uint8_t fde_enc, int *remembered) {
       if (!reg_ok(uleb(c)))
         return false;
       uleb(c);
+      *cfa_set = true;
       break;
     case 0x12:                                               /* def_cfa_sf */
       if (!reg_ok(uleb(c)))
         return false;
       sleb(c);
+      *cfa_set = true;
       break;
     case 0x0d:                                         /* def_cfa_register */
       if (!reg_ok(uleb(c)))
@@ -247,6 +258,7 @@ static bool cfa_ok(struct cur *c, uint8_t fde_enc, int *remembered) {
     case 0x0f:                                 /* def_cfa_expression */
       if (!expr_ok(c))
         return false;
+      *cfa_set = true;
       break;
     case 0x10: case 0x16:                      /* expression, val_expression */
       if (!reg_ok(uleb(c)) || !expr_ok(c))
@@ -262,9 +274,14 @@ static bool cfa_ok(struct cur *c, uint8_t fde_enc, int *remembered) {
 struct cie {
   size_t off;
   uint8_t fde_enc, lsda_enc;
-  bool z;
-  int remembered;
+  bool z, cfa_set;
+  reload__ehframe_mapped_fn mapped; /* for 'P' slots */
+  void *ud;
 };
+
+static bool in_object(const struct cie *ci, uint64_t v, uint64_t n) {
+  return v % n == 0 && ci->mapped(ci->ud, v, n);
+}
 
 /* Parse the CIE whose body (after the id) is [c->p, c->end). */
 static bool cie_parse(struct cur *c, struct cie *ci) {
@@ -304,33 +321,46 @@ static bool cie_parse(struct cur *c, struct cie *ci) {
         if (ci->lsda_enc != OMIT && !enc_ok(ci->lsda_enc))
           return false;
       } else if (*s == 'P') {
+        /* gcc's is indirect (0x9b): libgcc loads the routine's address
+         * from the slot on every unwind, so the slot must be ours. */
         uint8_t e = (uint8_t)get(&a, 1);
         if (!enc_ok(e & 0x7f))
           return false;
-        get(&a, enc_size(e));
-      } else if (*s != 'S') {
+        uint64_t at = (uint64_t)(uintptr_t)a.p;
+        uint64_t v = get_enc(&a, e & 0x7f, at);
+        if (a.bad || ((e & 0x80) && !in_object(ci, v, 8)))
+          return false;
+      } else if (*s == 'S' && !s[1]) {
+        /* a signal frame; libgcc's sorting stops reading at 'S', so
+         * anything after it would be read two ways */
+      } else {
         return false;
       }
     }
     if (a.bad)
       return false;
   }
-  ci->remembered = 0;
-  return cfa_ok(c, ci->fde_enc, &ci->remembered);
+  int remembered = 0;
+  ci->cfa_set = false;
+  /* Without a CFA rule libgcc reaches gcc_unreachable() on any unwind
+   * through the frame: gcc and clang always set one here. */
+  return cfa_ok(c, ci->fde_enc, &remembered, &ci->cfa_set) && ci->cfa_set;
 }
 
 bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
                            uint64_t text_lo, uint64_t text_hi,
+                           reload__ehframe_mapped_fn mapped, void *ud,
                            unsigned *nbroken, unsigned *noutside, char *why,
                            size_t whylen) {
   struct cie cies[MAXCIE];
   unsigned ncie = 0;
   *nbroken = *noutside = 0;
-  for (size_t off = 0; off + 4 <= len;) {
+  size_t off = 0;
+  for (; off + 4 <= len;) {
     struct cur h = {run + off, run + len, false};
     uint64_t rlen = get(&h, 4);
     if (rlen == 0)
-      break; /* the terminator: libgcc reads no further */
+      return true; /* the terminator: libgcc reads no further */
     if (rlen == 0xffffffffu) {
       snprintf(why, whylen, "record at offset %#zx is 64-bit DWARF", off);
       return false;
@@ -350,6 +380,8 @@ bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
         return false;
       }
       cies[ncie].off = off;
+      cies[ncie].mapped = mapped;
+      cies[ncie].ud = ud;
       if (!cie_parse(&c, &cies[ncie])) {
         snprintf(why, whylen,
                  "CIE at offset %#zx has a form the unwinder cannot take", off);
@@ -383,8 +415,10 @@ bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
         if (ok)
           c.p += alen;
       }
-      int remembered = ci->remembered;
-      ok = ok && cfa_ok(&c, ci->fde_enc, &remembered);
+      /* libgcc runs the FDE's program with no remembered state. */
+      int remembered = 0;
+      bool cfa_set = true;
+      ok = ok && cfa_ok(&c, ci->fde_enc, &remembered, &cfa_set);
       bool inside = lo >= text_lo && lo <= text_hi && n <= text_hi - lo;
       if ((!ok || !inside) && n) {
         if (!wr) {
@@ -398,5 +432,13 @@ bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
     }
     off += 4 + rlen;
   }
+  /* libgcc reads a length from the last 1..3 bytes and the terminator
+   * after the section: zeros end the table there, anything else would
+   * send it past the end. */
+  for (; off < len; off++)
+    if (run[off]) {
+      snprintf(why, whylen, "stray bytes after the last record");
+      return false;
+    }
   return true;
 }

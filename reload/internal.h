@@ -472,9 +472,14 @@ void reload__unwind_leave(bool entered);
 /* ehframe.c: check a linked .eh_frame (run view `run`, write view `wr`)
  * before the unwinder sees it.  False: do not register it (`why` says
  * why).  FDEs that are broken, or cover addresses outside
- * [text_lo, text_hi), are made to match nothing and counted. */
+ * [text_lo, text_hi), are made to match nothing and counted.  `mapped`
+ * says whether memory is loaded objects' (a personality routine's slot
+ * must be: libgcc reads it on every unwind). */
+typedef bool (*reload__ehframe_mapped_fn)(void *ud, uint64_t addr,
+                                          uint64_t len);
 bool reload__ehframe_check(const uint8_t *run, uint8_t *wr, size_t len,
                            uint64_t text_lo, uint64_t text_hi,
+                           reload__ehframe_mapped_fn mapped, void *ud,
                            unsigned *nbroken, unsigned *noutside, char *why,
                            size_t whylen);
 

@@ -68,6 +68,23 @@ CASES = {
     "cie-64bit": ({"CIE_LENGTH": "0xffffffff"}, "64-bit DWARF", []),
     "fde-without-cie": ({"CIE_LABEL": "fde"}, "points to no CIE", []),
     "fde-outside-object": ({}, "for code outside the object", ["-v", "-v"]),
+    "cie-no-cfa-rule": ({"CIE_INSNS": "\t.byte 0x90, 1"}, REFUSED, []),
+    "restore-of-cie-state": ({"CIE_INSNS": GOOD["CIE_INSNS"] +
+                              "\n\t.byte 0x0a",
+                              "FDE_INSNS": GOOD["FDE_INSNS"] +
+                              "\n\t.byte 0x0b"}, FDE_LEFT_OUT, []),
+    "expr-div": ({"FDE_INSNS": "\t.byte 0x0f, 3, 0x30, 0x30, 0x1b"},
+                 FDE_LEFT_OUT, []),
+    "expr-pick-past": ({"FDE_INSNS": "\t.byte 0x0f, 2, 0x15, 0"},
+                       FDE_LEFT_OUT, []),
+    "cie-indirect-pointers": ({"CIE_AUGDATA": "\t.uleb128 1\n\t.byte 0x9b"},
+                              REFUSED, []),
+    "cie-S-before-R": ({"CIE_AUG": "zSR"}, REFUSED, []),
+    "personality-slot-outside": ({"CIE_AUG": "zPR",
+                                  "CIE_AUGDATA": "\t.uleb128 6\n"
+                                  "\t.byte 0x9b\n\t.long 0x1000000\n"
+                                  "\t.byte 0x1b"}, REFUSED, []),
+    "stray-tail-bytes": ({}, "stray bytes after the last record", []),
 }
 
 
@@ -83,6 +100,9 @@ def source(template, case):
     if case == "operand-truncated":
         # no padding after it: the operand runs past the record
         text = text.replace("\t.balign\t8\nfde_end:", "fde_end:")
+    if case == "stray-tail-bytes":
+        text = text.replace("\t.long\t0\n\t.section .note",
+                            "\t.byte\t1, 2\n\t.section .note")
     if case == "fde-outside-object":
         text = text.replace("\t.long\tmain - .\n", "\t.long\tmain - . + 0x1000000\n")
     return text
