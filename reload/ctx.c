@@ -45,7 +45,6 @@ reload_ctx *reload_open(const reload_options *opt) {
 void reload_close(reload_ctx *ctx) {
   if (!ctx)
     return;
-  reload__forget_err(ctx);
   reload__registry_remove(ctx);
   reload__retire_close(ctx);
   for (reload__obj *o = ctx->pending, *nx; o; o = nx) {
@@ -86,6 +85,7 @@ void reload_close(reload_ctx *ctx) {
   reload__libs_close(ctx);
   slabs_free(ctx);
   free(ctx->fini);
+  reload__forget_err(ctx); /* after the teardown, which may log */
   free(ctx);
 }
 

@@ -132,14 +132,17 @@ void reload__unwind_leave(bool entered) {
     __atomic_sub_fetch(&unwind_gate, 1, __ATOMIC_RELEASE);
 }
 
-static void gate_close(void) {
-  for (;;) {
+/* Bounded too: a handler that faulted inside backtrace() and was carried
+ * off by the crash guard never leaves; registering must not hang on it. */
+static bool gate_close(void) {
+  for (long i = 0; i < 50000000; i++) {
     unsigned idle = 0;
     if (__atomic_compare_exchange_n(&unwind_gate, &idle, REG, false,
                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-      return;
+      return true;
     __builtin_ia32_pause();
   }
+  return false;
 }
 
 /* Is [addr, addr+len) inside the memory of an object loaded in ctx? (The
@@ -190,13 +193,14 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
                   i, outside, outside == 1 ? "" : "s");
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
-    gate_close();
+    bool closed = gate_close();
     __register_frame(d->ehframe);
     /* Sort it now (see the gate above): a lookup of an address in no
      * table at all makes libgcc sort every table it has not sorted yet. */
     struct reload__eh_bases b;
     _Unwind_Find_FDE((void *)(uintptr_t)1, &b);
-    __atomic_store_n(&unwind_gate, 0, __ATOMIC_RELEASE);
+    if (closed)
+      __atomic_fetch_and(&unwind_gate, ~REG, __ATOMIC_RELEASE);
     return;
   }
 }

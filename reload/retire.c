@@ -36,7 +36,7 @@ static int installed = -1;
  * index + 1); the reader takes only published slots, in order. */
 #define RING 64
 #define RING_PCS 12
-static struct {
+static struct slot {
   unsigned seq;
   reload_ctx *ctx;
   reload__obj *o;
@@ -57,13 +57,27 @@ static void wlock(void) {
 
 static void wunlock(void) { __atomic_store_n(&writer, 0, __ATOMIC_RELEASE); }
 
-/* Write jmp rel32 from `at` to `to` at `w` (its write view).  Threads
- * that fault at the same entry together write the same bytes: byte-wise
- * atomic stores make that well defined. */
+/* Write jmp rel32 from `at` to `to` at `w` (its write view).  Another
+ * handler may make the page executable meanwhile, so a thread may fetch
+ * these bytes as they change: when the five fit in one aligned 8-byte word
+ * (functions are aligned, so nearly always) they change in one atomic
+ * store, and the thread runs either the old code or the jump.  Threads
+ * that fault at the same entry together write the same bytes. */
 static void plant_jmp(uint8_t *w, uint64_t at, uint64_t to) {
   int32_t rel = (int32_t)(to - (at + 5));
   uint8_t b[5] = {0xe9};
   memcpy(b + 1, &rel, 4);
+  unsigned k = (unsigned)(at & 7);
+  if (k <= 3) {
+    uint64_t *word = (uint64_t *)(void *)(w - k);
+    uint64_t old = __atomic_load_n(word, __ATOMIC_RELAXED), nw;
+    do {
+      nw = old;
+      memcpy((uint8_t *)&nw + k, b, 5);
+    } while (!__atomic_compare_exchange_n(word, &old, nw, false,
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    return;
+  }
   for (int i = 0; i < 5; i++)
     __atomic_store_n(&w[i], b[i], __ATOMIC_RELAXED);
 }
@@ -88,12 +102,21 @@ static int stale_fault(void *fault, void *arg) {
   /* The faulting thread was running loaded code, so it holds none of the
    * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
   bool gate = reload__unwind_enter();
-  ring[h % RING].npc = backtrace(ring[h % RING].pcs, RING_PCS);
+  void *pcs[RING_PCS];
+  int npc = backtrace(pcs, RING_PCS);
   reload__unwind_leave(gate);
-  ring[h % RING].ctx = ctx;
-  ring[h % RING].o = o;
-  ring[h % RING].addr = a;
-  __atomic_store_n(&ring[h % RING].seq, h + 1, __ATOMIC_RELEASE);
+  /* Field by field with atomics: a reader a lap behind may be copying the
+   * slot (it checks the sequence again afterwards). */
+  struct slot *sl = &ring[h % RING];
+  __atomic_store_n(&sl->seq, 0, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  for (int i = 0; i < npc; i++)
+    __atomic_store_n(&sl->pcs[i], pcs[i], __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->npc, npc, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->ctx, ctx, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->o, o, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->addr, a, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->seq, h + 1, __ATOMIC_RELEASE);
   return 1;
 }
 
@@ -259,6 +282,16 @@ static void dead_close(reload_ctx *ctx) {
   wunlock();
 }
 
+/* A version is going: its hits not logged yet must not point at it.  Its
+ * handlers are all done (drop() held the write lock). */
+static void ring_forget(const reload__obj *o) {
+  pthread_mutex_lock(&ring_lock);
+  for (unsigned i = 0; i < RING; i++)
+    if (__atomic_load_n(&ring[i].o, __ATOMIC_RELAXED) == o)
+      __atomic_store_n(&ring[i].o, NULL, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&ring_lock);
+}
+
 /* Unmap a version, unless it was hit since the stack scan began: a thread
  * that came back into its code meanwhile (the page fault says so) may
  * still be there, where no stack word shows it.  Handlers count hits
@@ -275,6 +308,7 @@ static bool drop(reload_ctx *ctx, reload__obj *o) {
   o->ticket = NULL;
   dead_add(ctx, o);
   wunlock();
+  ring_forget(o);
   reload__debug_remove(ctx, o, true);
   reload__symtab_forget(ctx, o);
   reload__obj_unmap(ctx, o);
@@ -302,27 +336,38 @@ static void drain(reload_ctx *ctx) {
   if (head - ring_tail > RING)
     ring_tail = head - RING; /* overrun: the oldest hits are not logged */
   for (; ring_tail != head; ring_tail++) {
-    unsigned seq = __atomic_load_n(&ring[ring_tail % RING].seq,
-                                   __ATOMIC_ACQUIRE);
-    if (seq == ring_tail + 1 - RING || seq == 0)
+    struct slot *sl = &ring[ring_tail % RING], c;
+    unsigned seq = __atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE);
+    if (seq != ring_tail + 1 && (unsigned)(seq - ring_tail - 1) > 0x7fffffffu)
       break; /* taken, not yet filled: the next pass logs it */
     if (seq != ring_tail + 1)
       continue; /* filled again since: lost to the overrun */
-    uint64_t a = ring[ring_tail % RING].addr;
-    reload__obj *o = ring[ring_tail % RING].o;
-    /* Another context's hit is its own business (and its objects may be
-     * freed under its own lock, which we do not hold). */
-    if (ring[ring_tail % RING].ctx != ctx)
+    /* Copy, then check that no handler a lap ahead rewrote it meanwhile. */
+    c.npc = __atomic_load_n(&sl->npc, __ATOMIC_RELAXED);
+    if (c.npc < 0 || c.npc > RING_PCS)
+      c.npc = 0;
+    for (int i = 0; i < c.npc; i++)
+      c.pcs[i] = __atomic_load_n(&sl->pcs[i], __ATOMIC_RELAXED);
+    c.ctx = __atomic_load_n(&sl->ctx, __ATOMIC_RELAXED);
+    c.o = __atomic_load_n(&sl->o, __ATOMIC_RELAXED);
+    c.addr = __atomic_load_n(&sl->addr, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&sl->seq, __ATOMIC_RELAXED) != seq)
       continue;
-    const reload__fn *f = reload__fn_containing(o, a);
+    /* Another context's hit is its own business (and its objects may be
+     * freed under its own lock, which we do not hold); a dropped
+     * version's hits were cleared by drop(). */
+    if (c.ctx != ctx || !c.o)
+      continue;
+    reload__obj *o = c.o;
+    const reload__fn *f = reload__fn_containing(o, c.addr);
     const char *fn = f ? reload__sym_name(o, f->sym) : "?";
     reload__log(ctx, RELOAD_LOG_WARN, o->unit ? o->unit->key : o->name,
                 "stale code reached: %s v%u, function %s%s",
                 o->unit ? o->unit->key : o->name, o->version, fn,
-                f && f->addr == a ? " (forwarded to the newest version)"
-                                  : " (let it finish)");
-    reload__report_frames(ctx, RELOAD_LOG_WARN, ring[ring_tail % RING].pcs,
-                          ring[ring_tail % RING].npc);
+                f && f->addr == c.addr ? " (forwarded to the newest version)"
+                                       : " (let it finish)");
+    reload__report_frames(ctx, RELOAD_LOG_WARN, c.pcs, c.npc);
   }
   pthread_mutex_unlock(&ring_lock);
 }

@@ -44,6 +44,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snap snapbuf[MAXT];
 static uint64_t asleep[MAXT][2]; /* under `lock`, like the rest */
 static bool asleep_ok[MAXT];
+static pid_t silent[MAXT]; /* threads that did not answer the last scan */
+static int nsilent;
 static struct snap *volatile snaps;
 static volatile int nsnaps;
 static int sig;
@@ -63,6 +65,12 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
     if (__atomic_load_n(&v[i].tid, __ATOMIC_RELAXED) == me &&
         __atomic_compare_exchange_n(&v[i].done, &idle, 2, false,
                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+      /* A late answer to an earlier scan may have read the slot before
+       * the scanner gave it to another thread. */
+      if (__atomic_load_n(&v[i].tid, __ATOMIC_ACQUIRE) != me) {
+        __atomic_store_n(&v[i].done, 0, __ATOMIC_RELEASE);
+        continue;
+      }
       __atomic_store_n(&v[i].sp, (uint64_t)uc->uc_mcontext.gregs[REG_RSP],
                        __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].pc, (uint64_t)uc->uc_mcontext.gregs[REG_RIP],
@@ -101,6 +109,32 @@ static bool asleep_at(pid_t tid, uint64_t out[2]) {
   out[0] = f[nf - 2];
   out[1] = f[nf - 1];
   return out[0] != 0;
+}
+
+static bool was_silent(pid_t t) {
+  for (int i = 0; i < nsilent; i++)
+    if (silent[i] == t)
+      return true;
+  return false;
+}
+
+/* Is the probe signal pending for thread t (SigPnd in its status)? */
+static bool probe_pending(pid_t t) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)t);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t len = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (len <= 0)
+    return false;
+  buf[len] = 0;
+  const char *p = strstr(buf, "\nSigPnd:");
+  if (!p)
+    return false;
+  unsigned long long mask = strtoull(p + 9, NULL, 16);
+  return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
 }
 
 static void install(void) {
@@ -268,18 +302,26 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
       complete = false;
       break;
     }
+    __atomic_store_n(&v[n].tid, t, __ATOMIC_RELEASE);
     __atomic_store_n(&v[n].sp, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&v[n].pc, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&v[n].done, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&v[n++].tid, t, __ATOMIC_RELAXED);
+    __atomic_store_n(&v[n++].done, 0, __ATOMIC_RELEASE);
   }
   closedir(d);
   __atomic_store_n(&nsnaps, n, __ATOMIC_RELEASE);
   __atomic_store_n(&snaps, v, __ATOMIC_RELEASE);
-  for (int i = 0; i < n; i++)
-    if (syscall(SYS_tgkill, pid, __atomic_load_n(&v[i].tid, __ATOMIC_RELAXED),
-                sig) != 0)
+  /* The signal is a realtime one, so it queues: a thread that blocks it
+   * and still has one pending from an earlier scan is not sent another
+   * (they would pile up to the user's limit of pending signals, and then
+   * sending fails). */
+  for (int i = 0; i < n; i++) {
+    pid_t t = __atomic_load_n(&v[i].tid, __ATOMIC_RELAXED);
+    if (was_silent(t) && probe_pending(t))
+      continue;
+    if (syscall(SYS_tgkill, pid, t, sig) != 0 && errno == ESRCH)
       __atomic_store_n(&v[i].done, -1, __ATOMIC_RELEASE); /* exited */
+    /* any other failure: no answer, the scan is incomplete */
+  }
   /* Wait for the answers.  A thread with the signal blocked (a watcher
    * thread that leaves signals to the main one, say) cannot answer; if it
    * is asleep in the kernel, the kernel says where: its stack pointer and
@@ -335,6 +377,10 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
     else
       complete = false;
   }
+  nsilent = 0;
+  for (int i = 0; i < n; i++)
+    if (__atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE) != 1)
+      silent[nsilent++] = v[i].tid;
   __atomic_store_n(&snaps, NULL, __ATOMIC_RELEASE);
   __atomic_store_n(&nsnaps, 0, __ATOMIC_RELEASE);
   free(maps);
