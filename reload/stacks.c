@@ -81,20 +81,29 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
   errno = saved;
 }
 
+/* Read /proc/self/task/TID/NAME into buf, NUL-terminated; its length,
+ * or 0 when it cannot be read. */
+static size_t task_file(pid_t tid, const char *name, char *buf, size_t n) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t len = read(fd, buf, n - 1);
+  close(fd);
+  if (len <= 0)
+    return 0;
+  buf[len] = 0;
+  return (size_t)len;
+}
+
 /* Where a thread that does not answer sleeps, from
  * /proc/self/task/TID/syscall: "NR ARG1..ARG6 SP PC" in a system call,
  * "-1 SP PC" blocked elsewhere in the kernel, "running" otherwise. */
 static bool asleep_at(pid_t tid, uint64_t out[2]) {
-  char path[64], buf[256];
-  snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  char buf[256];
+  if (!task_file(tid, "syscall", buf, sizeof buf) || buf[0] == 'r')
     return false;
-  ssize_t len = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (len <= 0 || buf[0] == 'r')
-    return false;
-  buf[len] = 0;
   uint64_t f[9];
   int nf = 0;
   for (char *p = buf, *end; nf < 9; p = end) {
@@ -120,16 +129,9 @@ static bool was_silent(pid_t t) {
 
 /* Is the probe signal pending for thread t (SigPnd in its status)? */
 static bool probe_pending(pid_t t) {
-  char path[64], buf[4096];
-  snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)t);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  char buf[4096];
+  if (!task_file(t, "status", buf, sizeof buf))
     return false;
-  ssize_t len = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (len <= 0)
-    return false;
-  buf[len] = 0;
   const char *p = strstr(buf, "\nSigPnd:");
   if (!p)
     return false;
