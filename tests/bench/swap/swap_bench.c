@@ -63,6 +63,14 @@ static void *slurp(const char *path, size_t *len) {
   return b;
 }
 
+/* Unmapping runs at most ten times a second, so what is mapped at a given
+ * reload depends on when the last pass ran: both samples are taken after
+ * one, with only the versions kept left. */
+static void settle(reload_ctx *c) {
+  usleep(150000);
+  reload_retire(c);
+}
+
 static long rss_kib(void) {
   long pages = 0, res = 0;
   FILE *f = fopen("/proc/self/statm", "r");
@@ -210,12 +218,14 @@ int main(int argc, char **argv) {
     usleep(1500); /* past retire_ms, so old versions retire and drop */
     reload_retire(c);
     if (i == 199) {
+      settle(c);
       rss10 = rss_kib();
       reload_get_stats(c, &s10);
     }
     if (getenv("SWAP_BENCH_TRACE") && i % 100 == 99)
       fprintf(stderr, "after %d reloads: RSS %ld KiB\n", i + 1, rss_kib());
   }
+  settle(c);
   rss1000 = rss_kib();
   reload_get_stats(c, &s1000);
   printf("memory: after 200 reloads RSS %ld KiB, arena %llu KiB; after "
