@@ -90,6 +90,10 @@ enum {
   /* Do not register versions with gdb's JIT interface (saves a copy of
    * each object). */
   RELOAD_OPT_NODEBUG = 1u << 2,
+  /* The linked code will not run (reloadd check): it is not registered
+   * with gdb nor with the unwinder, whose tables libgcc would sort for
+   * nothing.  The unwind tables are still checked, and problems logged. */
+  RELOAD_OPT_NORUN = 1u << 3,
 };
 
 /* When a reloaded version's functions become the ones that run. */

@@ -191,6 +191,8 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
                   "section %u (.eh_frame): %u FDE%s for code outside the "
                   "object (a discarded COMDAT copy) left out",
                   i, outside, outside == 1 ? "" : "s");
+    if (ctx->opt.flags & RELOAD_OPT_NORUN)
+      return;
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
     bool closed = gate_close();
@@ -280,7 +282,7 @@ void reload__debug_add(reload_ctx *ctx, reload__obj *o) {
   if (!d)
     return; /* debugging aids are best effort; the program runs anyway */
   o->dbg = d;
-  if (!(ctx->opt.flags & RELOAD_OPT_NODEBUG))
+  if (!(ctx->opt.flags & (RELOAD_OPT_NODEBUG | RELOAD_OPT_NORUN)))
     gdb_register(o, d);
   unwind_register(ctx, o, d);
   perf_add(ctx, o);

@@ -19,8 +19,9 @@ int cmd_check(int argc, char **argv) {
   if (st)
     return st;
   o.check = true;
-  /* Nothing will run: no debugger needs to see it. */
-  o.flags |= RELOAD_OPT_NODEBUG;
+  /* Nothing will run: no debugger or unwinder needs to see it (the
+   * unwind tables are still checked). */
+  o.flags |= RELOAD_OPT_NODEBUG | RELOAD_OPT_NORUN;
   double t0 = now_ms();
   reload_ctx *ctx = cli_link(&o, &st);
   double ms = now_ms() - t0;
