@@ -196,9 +196,10 @@ typedef struct reload__obj {
   unsigned version;
   int state;                  /* RELOAD__V_* */
   uint64_t retire_at;         /* ns, when state is OLD */
-  uint64_t stale_hits;
+  uint64_t stale_hits;        /* every fault into it once retired */
   uint64_t queued_ns;         /* when it began to wait for a safepoint */
-  uint64_t hits_seen;         /* stale_hits at the last retirement pass */
+  uint64_t runs;              /* of those, the ones that run its code on */
+  uint64_t runs_seen;         /* runs at the last retirement pass */
   bool droppable;             /* retire.c's scratch */
   bool placed;                /* its pages were taken (link.c take()) */
   bool rolledback;            /* the crash guard took it back: never again

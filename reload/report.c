@@ -84,6 +84,16 @@ static void where(const reload__obj *o, const char *sec, uint64_t off,
   snprintf(out, outsz, " [%.500s]", p);
 }
 
+/* Whether `pc` is the signal return trampoline (glibc's __restore_rt,
+ * which has no dynamic symbol): mov $15,%rax; syscall.  Read only inside a
+ * loaded module, so the bytes are there. */
+static bool is_sigreturn(const void *pc) {
+  static const uint8_t code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00,
+                                  0x00, 0x00, 0x0f, 0x05};
+  Dl_info di;
+  return dladdr(pc, &di) && di.dli_fbase && memcmp(pc, code, sizeof code) == 0;
+}
+
 /* The loaded object's section that holds run-view address `pc`. */
 static uint32_t section_of(const reload__obj *o, uint64_t pc) {
   for (uint32_t i = 1; i < o->nsec; i++) {
@@ -100,21 +110,13 @@ void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
   int k = 0, first = 0;
   bool started = false;
   /* A backtrace taken in a fault handler begins with the handling: our
-   * handler, libsigsegv's, the kernel's signal trampoline (and, under
-   * ASan, its backtrace interceptor).  Begin after libsigsegv's frames and
-   * the trampoline. */
-  for (int i = 0; i < n && i < 16; i++) {
-    Dl_info di;
-    if (dladdr(pcs[i], &di) && di.dli_fname &&
-        strstr(di.dli_fname, "libsigsegv")) {
+   * handlers, libsigsegv's, the kernel's signal trampoline (and, under
+   * ASan, its backtrace interceptor).  Begin after the trampoline. */
+  for (int i = 0; i < n && i < 16; i++)
+    if (is_sigreturn(pcs[i])) {
       first = i + 1;
-      if (first < n && dladdr(pcs[first], &di) && di.dli_fname &&
-          strstr(di.dli_fname, "libc.so") &&
-          (!di.dli_sname || strcmp(di.dli_sname, "__restore_rt") == 0))
-        first++;
       started = true;
     }
-  }
   for (int i = first; i < n && k < 32; i++) {
     uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
     reload_ctx *owner = NULL;

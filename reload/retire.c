@@ -5,20 +5,30 @@
  * After a swap and a grace period, an old version's code pages become
  * inaccessible and are registered with libsigsegv's dispatcher.  Whatever
  * still reaches them (a return address, a raw pointer) faults into
- * stale_fault(), which lets it go on: at a function's first byte it
- * plants a jump to that function's stable entry, so the call lands in the
- * newest version; anywhere else it makes the page executable again, so the
- * old function can finish.  Either way the hit is counted and logged later
- * (the handler itself only does async-signal-safe work).
+ * stale_fault(), which lets it go on: a call to a function's first byte
+ * is sent to that function's stable entry (so it lands in the newest
+ * version), by setting the faulting thread's pc; anywhere else the page
+ * becomes executable again, so the old function can finish.  Either way
+ * the hit is counted and logged later (the handler itself only does
+ * async-signal-safe work).
+ *
+ * Retired code is never written to.  Planting a jump over a function's
+ * first bytes (as this file once did) cannot be made safe: a thread
+ * preempted between the first and the fifth byte resumes inside the jump's
+ * displacement, and a thread running the page that another handler just
+ * re-opened may fetch a half-written jump.  Both were seen, rarely, as
+ * SIGSEGV, SIGILL or SIGTRAP in swap/stress-retire.
  *
  * Versions beyond `keep_versions` are unmapped for good.
  */
 #include <execinfo.h>
+#include <signal.h>
 #include <sigsegv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "internal.h"
 
@@ -31,6 +41,34 @@ static int writer, readers;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int installed = -1;
 
+/* libsigsegv gives its handlers the fault address only; sending a call on
+ * needs the thread's registers.  So libsigsegv's signal handler is wrapped
+ * by one that leaves the context where stale_fault() finds it, for the
+ * time of the call (initial-exec: a signal handler must not make the
+ * dynamic linker allocate a TLS block). */
+static struct sigaction lib_action;
+static __thread ucontext_t *fault_uc __attribute__((tls_model("initial-exec")));
+
+static void wrap(int sig, siginfo_t *si, void *uc) {
+  ucontext_t *prev = fault_uc;
+  fault_uc = uc;
+  if (lib_action.sa_flags & SA_SIGINFO)
+    lib_action.sa_sigaction(sig, si, uc);
+  else
+    lib_action.sa_handler(sig);
+  fault_uc = prev;
+}
+
+/* The pc of the faulting thread when it faulted fetching the instruction
+ * at `a` (a call or jump that landed there), else NULL: a data access to
+ * code, or an instruction that runs into the page from the one before. */
+static greg_t *fetch_pc(uint64_t a) {
+  ucontext_t *uc = fault_uc;
+  if (!uc || (uint64_t)uc->uc_mcontext.gregs[REG_RIP] != a)
+    return NULL;
+  return &uc->uc_mcontext.gregs[REG_RIP];
+}
+
 /* A ring of stale hits for logging outside the handler.  A handler takes
  * a slot, fills it, then publishes it by storing its sequence number (slot
  * index + 1); the reader takes only published slots, in order. */
@@ -41,6 +79,7 @@ static struct slot {
   reload_ctx *ctx;
   reload__obj *o;
   uint64_t addr;
+  int forwarded;
   void *pcs[RING_PCS];
   int npc;
 } ring[RING];
@@ -57,36 +96,21 @@ static void wlock(void) {
 
 static void wunlock(void) { __atomic_store_n(&writer, 0, __ATOMIC_RELEASE); }
 
-/* Write jmp rel32 from `at` to `to` at `w` (its write view), opcode
- * first, as before.  Threads that fault at the same entry together write
- * the same bytes: byte-wise atomic stores make that well defined.  A
- * thread that fetches these bytes while they change (another handler made
- * the page executable meanwhile) could see a torn jump; one aligned 8-byte
- * store would close that, and was tried, but swap/stress-retire crashes
- * rarely under load with either form, and that is not understood yet, so
- * the long-tested form stays. */
-static void plant_jmp(uint8_t *w, uint64_t at, uint64_t to) {
-  int32_t rel = (int32_t)(to - (at + 5));
-  uint8_t b[5] = {0xe9};
-  memcpy(b + 1, &rel, 4);
-  for (int i = 0; i < 5; i++)
-    __atomic_store_n(&w[i], b[i], __ATOMIC_RELAXED);
-}
-
 static int stale_fault(void *fault, void *arg) {
   reload__obj *o = arg;
   reload_ctx *ctx = o->ctx;
   uint64_t a = (uint64_t)(uintptr_t)fault;
-  uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
-  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
   const reload__fn *f = reload__fn_at(o, a);
-  /* Forward a call at the entry to the newest version: jmp rel32 to the
-   * function's stable entry.  Only where the function is long enough to
-   * hold the jump without spilling into its neighbour. */
-  if (f && f->size >= 5)
-    plant_jmp(ctx->arena.wr + (a - base), a,
-              reload__entry_addr(ctx, f->entry));
-  mprotect((void *)(uintptr_t)page, RELOAD__PAGE, PROT_READ | PROT_EXEC);
+  greg_t *pc = f ? fetch_pc(a) : NULL;
+  if (pc) {
+    /* A call (or tail jump) to the function: the registers hold its
+     * arguments, the stack its return address; only the pc changes. */
+    *pc = (greg_t)reload__entry_addr(ctx, f->entry);
+  } else {
+    uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
+    mprotect((void *)(uintptr_t)page, RELOAD__PAGE, PROT_READ | PROT_EXEC);
+    __atomic_add_fetch(&o->runs, 1, __ATOMIC_RELAXED);
+  }
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
@@ -107,6 +131,7 @@ static int stale_fault(void *fault, void *arg) {
   __atomic_store_n(&sl->ctx, ctx, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->o, o, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->addr, a, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->forwarded, pc != NULL, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->seq, h + 1, __ATOMIC_RELEASE);
   return 1;
 }
@@ -124,6 +149,8 @@ static int on_segv(void *fault, int serious) {
   __atomic_sub_fetch(&readers, 1, __ATOMIC_RELEASE);
   if (r)
     return r;
+  /* The guard may leave this handler for good (siglongjmp). */
+  fault_uc = NULL;
   /* Not retired code: the crash guard's, or nobody's (then the program
    * dies as it would without us). */
   return reload__guard_fault(fault, serious);
@@ -136,6 +163,21 @@ static void install(void) {
   backtrace(prime, 2);
   sigsegv_init(&dispatcher);
   installed = sigsegv_install_handler(on_segv);
+  if (installed != 0)
+    return;
+  /* Put wrap() in front of the handler libsigsegv just installed, with
+   * its flags and mask. */
+  struct sigaction w;
+  if (sigaction(SIGSEGV, NULL, &lib_action) != 0 ||
+      lib_action.sa_handler == SIG_DFL || lib_action.sa_handler == SIG_IGN) {
+    installed = -1;
+    return;
+  }
+  w = lib_action;
+  w.sa_sigaction = wrap;
+  w.sa_flags |= SA_SIGINFO;
+  if (sigaction(SIGSEGV, &w, NULL) != 0)
+    installed = -1;
 }
 
 int reload__faults_install(void) {
@@ -173,8 +215,7 @@ void reload__unretire(reload_ctx *ctx, reload__obj *o) {
  * Unmapped code is remembered for a while: the addresses of its functions
  * and their entries.  A thread that jumped to one of those functions just
  * before it went (and was descheduled in between) lands on a page that is
- * gone; the handler writes a jump to the function's entry there and lets
- * it go on.  Pages are reused as late as possible (arena.c), and a record
+ * gone; the handler sends it to the function's entry.  Pages are reused as late as possible (arena.c), and a record
  * is forgotten when its pages are reused or when newer ones push it out.
  */
 #define NDEAD 128
@@ -198,18 +239,13 @@ static void dead_forget(struct dead *d) {
 static int dead_fault(void *fault, void *arg) {
   struct dead *d = arg;
   uint64_t a = (uint64_t)(uintptr_t)fault;
+  greg_t *pc = fetch_pc(a);
   uint32_t lo = 0, hi = d->n;
-  while (lo < hi) {
+  while (pc && lo < hi) {
     uint32_t mid = (lo + hi) / 2;
     if (d->fn[2 * mid] == a) {
-      reload_ctx *ctx = d->ctx;
-      uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
-      plant_jmp(ctx->arena.wr + (a - base), a, d->fn[2 * mid + 1]);
-      uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
-      /* The jump may cross into the next page. */
-      uint64_t end = RELOAD__ALIGN_UP(a + 5, RELOAD__PAGE);
-      mprotect((void *)(uintptr_t)page, end - page, PROT_READ | PROT_EXEC);
-      __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
+      *pc = (greg_t)d->fn[2 * mid + 1];
+      __atomic_add_fetch(&d->ctx->stale_hits, 1, __ATOMIC_RELAXED);
       return 1;
     }
     if (d->fn[2 * mid] < a)
@@ -283,14 +319,15 @@ static void ring_forget(const reload__obj *o) {
   pthread_mutex_unlock(&ring_lock);
 }
 
-/* Unmap a version, unless it was hit since the stack scan began: a thread
- * that came back into its code meanwhile (the page fault says so) may
- * still be there, where no stack word shows it.  Handlers count hits
- * inside the dispatcher's read lock, so under the write lock the count is
- * final: a thread that faults from now on finds the dead record. */
+/* Unmap a version, unless its code ran since the stack scan began: a
+ * thread that came back into it meanwhile (the page fault says so) may
+ * still be there, where no stack word shows it.  (A call that was sent on
+ * to the stable entry left nothing behind.)  Handlers count inside the
+ * dispatcher's read lock, so under the write lock the count is final: a
+ * thread that faults from now on finds the dead record. */
 static bool drop(reload_ctx *ctx, reload__obj *o) {
   wlock();
-  if (__atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED) != o->hits_seen) {
+  if (__atomic_load_n(&o->runs, __ATOMIC_RELAXED) != o->runs_seen) {
     wunlock();
     return false;
   }
@@ -342,6 +379,7 @@ static void drain(reload_ctx *ctx) {
     c.ctx = __atomic_load_n(&sl->ctx, __ATOMIC_RELAXED);
     c.o = __atomic_load_n(&sl->o, __ATOMIC_RELAXED);
     c.addr = __atomic_load_n(&sl->addr, __ATOMIC_RELAXED);
+    c.forwarded = __atomic_load_n(&sl->forwarded, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&sl->seq, __ATOMIC_RELAXED) != seq)
       continue;
@@ -356,19 +394,20 @@ static void drain(reload_ctx *ctx) {
     reload__log(ctx, RELOAD_LOG_WARN, o->unit ? o->unit->key : o->name,
                 "stale code reached: %s v%u, function %s%s",
                 o->unit ? o->unit->key : o->name, o->version, fn,
-                f && f->addr == c.addr ? " (forwarded to the newest version)"
-                                       : " (let it finish)");
+                c.forwarded ? " (forwarded to the newest version)"
+                            : " (let it finish)");
     reload__report_frames(ctx, RELOAD_LOG_WARN, c.pcs, c.npc);
   }
   pthread_mutex_unlock(&ring_lock);
 }
 
 /*
- * A retired version is unmapped only once it has been quiet: no stale hit
- * for a whole grace period.  A hit re-enables a page, after which a thread
- * may run there without faulting again; so a version that was hit has its
- * code made inaccessible once more, and the grace starts over.  A thread
- * still inside it then faults, is counted, and keeps the version alive.
+ * A retired version is unmapped only once it has been quiet: none of its
+ * code run for a whole grace period.  Running it re-enables a page, after
+ * which a thread may run there without faulting again; so a version whose
+ * code ran has it made inaccessible once more, and the grace starts over.
+ * A thread still inside it then faults, is counted, and keeps the version
+ * alive.  Calls sent on to the stable entry do not.
  */
 void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
   uint64_t now = reload__now_ns();
@@ -386,12 +425,12 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
       if (old && (o->state == RELOAD__V_OLD ||
                   o->state == RELOAD__V_ROLLEDBACK) && now >= o->retire_at) {
         retire(ctx, o);
-        o->hits_seen = __atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED);
+        o->runs_seen = __atomic_load_n(&o->runs, __ATOMIC_RELAXED);
         o->retire_at = now + grace;
       } else if (old && o->state == RELOAD__V_RETIRED) {
-        uint64_t h = __atomic_load_n(&o->stale_hits, __ATOMIC_RELAXED);
-        if (h != o->hits_seen) {
-          o->hits_seen = h;
+        uint64_t h = __atomic_load_n(&o->runs, __ATOMIC_RELAXED);
+        if (h != o->runs_seen) {
+          o->runs_seen = h;
           o->retire_at = now + grace;
           reload__span *s = &o->span[RELOAD__CLS_TEXT];
           if (s->len && o->ticket)

@@ -10,7 +10,12 @@
  * stable entry: taking a function's address in C would give the entry, so
  * both are written in assembly, where a PC-relative reference to a local
  * label in the same section is resolved by the assembler and carries no
- * relocation the loader could redirect. */
+ * relocation the loader could redirect.
+ *
+ * bounce(cb) calls cb() and returns 1; the return address it leaves is
+ * only 3 bytes into it (push %rbx; call *%rdi), inside the 5 bytes a jump
+ * planted at its entry would cover.  raw_bounce() hands out its real code
+ * address, as raw_ptr() does for raw_target. */
 #include <unistd.h>
 
 int spin(volatile int *entered, volatile int *release) {
@@ -47,4 +52,20 @@ __asm__("  .text\n"
         "raw_ptr:\n"
         "  leaq raw_target(%rip), %rax\n"
         "  ret\n"
-        "  .size raw_ptr, .-raw_ptr\n");
+        "  .size raw_ptr, .-raw_ptr\n"
+        "  .p2align 4\n"
+        "  .type bounce, @function\n"
+        "bounce:\n"
+        "  pushq %rbx\n"
+        "  call *%rdi\n"
+        "  popq %rbx\n"
+        "  movl $1, %eax\n"
+        "  ret\n"
+        "  .size bounce, .-bounce\n"
+        "  .p2align 4\n"
+        "  .globl raw_bounce\n"
+        "  .type raw_bounce, @function\n"
+        "raw_bounce:\n"
+        "  leaq bounce(%rip), %rax\n"
+        "  ret\n"
+        "  .size raw_bounce, .-raw_bounce\n");

@@ -27,6 +27,11 @@
  *       that leaves signals to the main one cannot).  Version 1 must stay
  *       while the thread dozes in it, and must be unmapped once it has
  *       left, with the bystander still asleep.
+ * bounce: a thread waits in a callback that version 1's bounce() called,
+ *       so its return address lies 3 bytes into bounce; meanwhile a raw
+ *       call to bounce's first byte is forwarded to version 2.  Forwarding
+ *       must leave the bytes the waiting thread returns to as they were:
+ *       it returns into version 1 and finishes there.
  * Each hit is counted in reload_get_stats().stale_hits and in the
  * version's stale_hits, and logged as "stale code reached: lib.o v1,
  * function NAME".
@@ -173,6 +178,48 @@ static void raw_case(reload_ctx *ctx, const char *v2) {
   check_counted(ctx, "raw_target");
 }
 
+typedef int (*bounce_fn)(int (*)(void));
+static bounce_fn old_bounce;
+
+static int wait_cb(void) {
+  entered = 1;
+  while (!release)
+    usleep(1000);
+  return 0;
+}
+
+static int nop_cb(void) { return 0; }
+
+static void *bouncer(void *arg) {
+  (void)arg;
+  result = old_bounce(wait_cb);
+  return NULL;
+}
+
+static void bounce_case(reload_ctx *ctx, const char *v2) {
+  ptr_fn raw_bounce = (ptr_fn)swt_entry(ctx, "raw_bounce");
+  old_bounce = (bounce_fn)swt_to_fn(raw_bounce());
+  ASSERT_EQ(old_bounce(nop_cb), 1);
+  pthread_t t;
+  ASSERT_EQ(pthread_create(&t, NULL, bouncer, NULL), 0);
+  while (!entered)
+    swt_sleep_ms(1);
+  ASSERT_EQ(swt_reload(ctx, v2), 2);
+  retire_v1(ctx);
+  ASSERT_EQ(old_bounce(nop_cb), 2); /* forwarded */
+  release = 1;
+  ASSERT_EQ(pthread_join(t, NULL), 0);
+  ASSERT_EQ(result, 1); /* back in version 1's bytes, as they were */
+  check_counted(ctx, "bounce");
+  swt_versions v;
+  swt_list(ctx, &v);
+  ASSERT_UINT_EQ(v.stale_hits[1], 2); /* the forwarded call, the return */
+  ASSERT(swt_log_find(RELOAD_LOG_WARN, "function bounce",
+                      "(forwarded to the newest version)", NULL));
+  ASSERT(swt_log_find(RELOAD_LOG_WARN, "function bounce", "(let it finish)",
+                      NULL));
+}
+
 int main(int argc, char **argv) {
   swt_args(argc, argv);
   ASSERT_EQ(argc, 4);
@@ -205,6 +252,8 @@ int main(int argc, char **argv) {
   }
   else if (!strcmp(argv[1], "raw"))
     raw_case(ctx, argv[3]);
+  else if (!strcmp(argv[1], "bounce"))
+    bounce_case(ctx, argv[3]);
   else
     FAIL("unknown case %s", argv[1]);
   reload_close(ctx);
