@@ -181,9 +181,10 @@ static void raw_case(reload_ctx *ctx, const char *v2) {
 typedef int (*bounce_fn)(int (*)(void));
 static bounce_fn old_bounce;
 
+/* Atomics: this is instrumented code (TSan), unlike the loaded objects. */
 static int wait_cb(void) {
-  entered = 1;
-  while (!release)
+  __atomic_store_n(&entered, 1, __ATOMIC_RELEASE);
+  while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
     usleep(1000);
   return 0;
 }
@@ -202,12 +203,12 @@ static void bounce_case(reload_ctx *ctx, const char *v2) {
   ASSERT_EQ(old_bounce(nop_cb), 1);
   pthread_t t;
   ASSERT_EQ(pthread_create(&t, NULL, bouncer, NULL), 0);
-  while (!entered)
+  while (!__atomic_load_n(&entered, __ATOMIC_ACQUIRE))
     swt_sleep_ms(1);
   ASSERT_EQ(swt_reload(ctx, v2), 2);
   retire_v1(ctx);
   ASSERT_EQ(old_bounce(nop_cb), 2); /* forwarded */
-  release = 1;
+  __atomic_store_n(&release, 1, __ATOMIC_RELEASE);
   ASSERT_EQ(pthread_join(t, NULL), 0);
   ASSERT_EQ(result, 1); /* back in version 1's bytes, as they were */
   check_counted(ctx, "bounce");
