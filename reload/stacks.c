@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -264,17 +265,49 @@ static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
     hit[w->v[l - 1].idx] = true;
 }
 
-/* Mark in `hit` every range that a word of [lo, hi) points into.  It
- * reads other threads' stacks and dead parts of its own on purpose, which
- * the sanitizers and valgrind must be told. */
+/* The same with plain loads: for kernels that refuse process_vm_readv
+ * (a seccomp filter).  It reads other threads' stacks and dead parts of
+ * its own on purpose, which the sanitizers and valgrind must be told. */
 __attribute__((no_sanitize("address", "thread")))
-static void scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
-  lo = RELOAD__ALIGN_UP(lo, 8);
+static void scan_direct(uint64_t lo, uint64_t hi, const struct wants *w,
+                        bool *hit) {
   for (uint64_t a = lo; a + 8 <= hi; a += 8) {
     uint64_t x = *(const volatile uint64_t *)(uintptr_t)a;
     VALGRIND_MAKE_MEM_DEFINED(&x, sizeof x);
     want_mark(w, x, hit);
   }
+}
+
+/* Mark in `hit` every range that a word of [lo, hi) points into.  The
+ * words are copied by the kernel, a chunk at a time: a thread that exits
+ * meanwhile may have its stack unmapped (or the program may unmap what
+ * the kernel merged with it), and then the copy fails where a load would
+ * crash the program.  False when part of it could not be read. */
+static bool scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
+  static uint64_t buf[8192]; /* under `lock` */
+  static int direct;
+  lo = RELOAD__ALIGN_UP(lo, 8);
+  if (direct) {
+    scan_direct(lo, hi, w, hit);
+    return true;
+  }
+  while (lo + 8 <= hi) {
+    size_t want = (hi - lo) / 8 < 8192 ? (size_t)(hi - lo) / 8 : 8192;
+    struct iovec here = {buf, want * 8};
+    struct iovec there = {(void *)(uintptr_t)lo, want * 8};
+    ssize_t got = process_vm_readv(getpid(), &here, 1, &there, 1, 0);
+    if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+      direct = 1;
+      scan_direct(lo, hi, w, hit);
+      return true;
+    }
+    if (got < 8)
+      return false;
+    for (size_t i = 0; i < (size_t)got / 8; i++)
+      want_mark(w, buf[i], hit);
+    lo += (uint64_t)got & ~(uint64_t)7;
+  }
+  return true;
 }
 
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
@@ -353,9 +386,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
   size_t nmaps = read_maps(&maps);
   uint64_t here = self_sp ? self_sp : (uint64_t)(uintptr_t)&here;
   uint64_t end = map_end((const uint64_t(*)[2])maps, nmaps, here);
-  if (end)
-    scan(here, end, &w, hit);
-  else
+  if (!end || !scan(here, end, &w, hit))
     complete = false;
   for (int i = 0; i < n; i++) {
     int done = __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE);
@@ -374,9 +405,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
     }
     want_mark(&w, pc, hit);
     uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, sp);
-    if (top)
-      scan(sp, top, &w, hit);
-    else
+    if (!top || !scan(sp, top, &w, hit))
       complete = false;
   }
   nsilent = 0;
