@@ -201,14 +201,16 @@ static void retire(reload_ctx *ctx, reload__obj *o) {
 
 void reload__unretire(reload_ctx *ctx, reload__obj *o) {
   reload__span *s = &o->span[RELOAD__CLS_TEXT];
+  /* Executable first, then unregistered: a thread that runs it in between
+   * still finds its handler. */
+  if (s->len)
+    mprotect(ctx->arena.run + s->off, s->len, PROT_READ | PROT_EXEC);
   if (o->ticket) {
     wlock();
     sigsegv_unregister(&dispatcher, o->ticket);
     wunlock();
     o->ticket = NULL;
   }
-  if (s->len)
-    mprotect(ctx->arena.run + s->off, s->len, PROT_READ | PROT_EXEC);
 }
 
 /*
