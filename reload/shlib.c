@@ -4,9 +4,12 @@
  * libc, libm and libpthread are always there (the first is ours already;
  * the others are opened explicitly, since a host linked with --as-needed may
  * not have them).  `-l NAME` opens libNAME.so from the -L paths, then from
- * the system's.  On Debian several of those files are linker scripts
+ * the system's, then from gcc's own library directory (newest gcc first),
+ * where Debian keeps libstdc++.so, libgcc_s.so and the like: gcc hands
+ * that directory to ld, so `-lstdc++` must find it here too.  On Debian several of those files are linker scripts
  * (libc.so, libm.so): we follow them to the first real library they name.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -72,6 +75,50 @@ static void *open_path(const char *path, char *why, size_t whysz) {
   return h;
 }
 
+#define GCCDIR "/usr/lib/gcc/x86_64-linux-gnu"
+
+/* Version strings like "12" or "12.2.0", compared part by part. */
+static int by_version_desc(const void *x, const void *y) {
+  const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+  while (*a || *b) {
+    unsigned long va = strtoul(a, (char **)&a, 10);
+    unsigned long vb = strtoul(b, (char **)&b, 10);
+    if (va != vb)
+      return va < vb ? 1 : -1;
+    a += *a == '.';
+    b += *b == '.';
+    if ((*a && (*a < '0' || *a > '9')) || (*b && (*b < '0' || *b > '9')))
+      return strcmp(b, a);
+  }
+  return 0;
+}
+
+/* libNAME.so in gcc's library directories, newest gcc first. */
+static void *open_gcc(const char *name, char *why, size_t whysz) {
+  DIR *d = opendir(GCCDIR);
+  if (!d)
+    return NULL;
+  char *v[64];
+  size_t n = 0;
+  for (struct dirent *e; n < 64 && (e = readdir(d));)
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && (v[n] = strdup(e->d_name)))
+      n++;
+  closedir(d);
+  qsort(v, n, sizeof *v, by_version_desc);
+  void *h = NULL;
+  for (size_t i = 0; i < n; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, GCCDIR "/%s/lib%s.so", v[i], name);
+    FILE *f = h ? NULL : fopen(path, "re");
+    if (f) {
+      fclose(f);
+      h = open_path(path, why, whysz);
+    }
+    free(v[i]);
+  }
+  return h;
+}
+
 int reload__lib_open(reload_ctx *ctx, const char *name) {
   char path[4096], why[512] = "not found";
   /* These live in libc on glibc 2.34 and later, or are already loaded. */
@@ -104,6 +151,9 @@ int reload__lib_open(reload_ctx *ctx, const char *name) {
     if (h)
       return keep(ctx, h);
   }
+  h = open_gcc(name, why, sizeof why);
+  if (h)
+    return keep(ctx, h);
   return reload__err(ctx, RELOAD_ELIB, NULL,
                      "cannot load library -l%s: %s; install its -dev package "
                      "or pass -L DIR",
