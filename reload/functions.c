@@ -83,7 +83,17 @@ int reload__entries_assign(reload__link *L, reload__obj *o) {
     f->entry = idx;
     f->addr = o->symval[i];
     f->size = y->st_size;
+    f->ent = reload__entry_addr(ctx, idx);
+    f->slot = reload__entry_slot(ctx, idx);
     f->state = added ? RELOAD__FN_ADDED : RELOAD__FN_CHANGED;
+    /* Only a function with a C name keeps the psABI's calling convention
+     * from version to version: a compiler's clone (foo.isra.0,
+     * foo.constprop.1, foo.part.2, foo.cold) is reached with whatever
+     * convention, or frame, its version's callers agreed on.  A sizeless
+     * local is a label more than a function.  A weak definition that lost
+     * is not what its entry leads to. */
+    f->fwd = !lost && !strchr(name, '.') &&
+             (y->st_size || ELF64_ST_BIND(y->st_info) != STB_LOCAL);
     if (!lost) {
       o->direct[i] = o->symval[i];
       o->symval[i] = reload__entry_addr(ctx, idx);

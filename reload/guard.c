@@ -56,6 +56,7 @@ int reload__guard_fault(void *fault, int serious) {
   g->npc = backtrace(g->pcs, NPC);
   reload__unwind_leave(gate);
   current = g->prev;
+  reload__faults_leaving();
   return sigsegv_leave_handler(leave, g, NULL, NULL);
 }
 

@@ -93,7 +93,10 @@ typedef struct reload__fn {
   uint64_t addr;    /* where this version's code is */
   uint64_t size;
   uint64_t prev;    /* the slot's value before this version swapped in */
+  uint64_t ent;     /* its stable entry's address, and slot: read by fault */
+  uint64_t *slot;   /* handlers, which must not index the growing blocks */
   uint8_t state;    /* RELOAD__FN_* */
+  uint8_t fwd;      /* a stale call to it may go to the newest version */
 } reload__fn;
 
 enum { RELOAD__FN_ADDED = 1, RELOAD__FN_CHANGED, RELOAD__FN_SAME };
@@ -454,6 +457,7 @@ void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len);
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
                          uint64_t self_sp);
 int reload__faults_install(void);
+void reload__faults_leaving(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 

@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -59,14 +61,71 @@ static void wrap(int sig, siginfo_t *si, void *uc) {
   fault_uc = prev;
 }
 
-/* The pc of the faulting thread when it faulted fetching the instruction
- * at `a` (a call or jump that landed there), else NULL: a data access to
- * code, or an instruction that runs into the page from the one before. */
+/* The faulting thread's pc when it faulted fetching the instruction at
+ * `a` (it jumped or called there, or ran into it from the page before),
+ * else NULL: a data access to code. */
 static greg_t *fetch_pc(uint64_t a) {
   ucontext_t *uc = fault_uc;
   if (!uc || (uint64_t)uc->uc_mcontext.gregs[REG_RIP] != a)
     return NULL;
   return &uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* A write to code is a bug of the program's, not ours to let through
+ * (x86 page-fault error code, bit 1; where the kernel or valgrind does
+ * not say, it reads as a read). */
+static bool write_fault(void) {
+  ucontext_t *uc = fault_uc;
+  return uc && (uc->uc_mcontext.gregs[REG_ERR] & 2);
+}
+
+/* The word at the top of the faulting thread's stack: at a function's
+ * first byte, the return address of the call that got there.  Copied by
+ * the kernel, so a wild stack pointer cannot fault in here. */
+static bool stack_top(uint64_t *out) {
+  ucontext_t *uc = fault_uc;
+  if (!uc)
+    return false;
+  struct iovec here = {out, 8};
+  struct iovec there = {(void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP], 8};
+  return process_vm_readv(getpid(), &here, 1, &there, 1, 0) == 8;
+}
+
+/*
+ * Whether a thread at `a`, a function's first byte in retired version o,
+ * may go to the newest version instead: the stable entry of the only
+ * function there that may be forwarded (aliases with other C names, as
+ * after identical-code folding, leave it open which one was meant).  Not
+ * for a call from o's own code: the compiler may have made it knowing
+ * that very callee (the registers it leaves alone, -fipa-ra; the values
+ * it returns), and the newest version need not keep those promises.  Not
+ * when the function was removed since.  In all these cases the old code
+ * runs instead, which is always safe.  (A tail jump from o's own code
+ * shows its caller's return address, and is forwarded: the callee then
+ * returns to a caller that only knows the psABI, which a function with a
+ * C name keeps.)
+ */
+static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
+                                    uint64_t base, uint64_t *ret) {
+  const reload__fn *f = reload__fn_at(o, a), *pick = NULL;
+  if (!f)
+    return NULL;
+  while (f > o->fns && f[-1].addr == a)
+    f--;
+  for (; f < o->fns + o->nfns && f->addr == a; f++)
+    if (f->fwd) {
+      if (pick && pick->entry != f->entry)
+        return NULL;
+      pick = f;
+    }
+  if (!pick || !stack_top(ret))
+    return NULL;
+  const reload__span *t = &o->span[RELOAD__CLS_TEXT];
+  if (*ret >= base + t->off && *ret < base + t->off + t->len)
+    return NULL;
+  if (__atomic_load_n(pick->slot, __ATOMIC_ACQUIRE) == pick->ent + 6)
+    return NULL; /* the "removed" stub: see entry.c */
+  return pick;
 }
 
 /* A ring of stale hits for logging outside the handler.  A handler takes
@@ -100,12 +159,16 @@ static int stale_fault(void *fault, void *arg) {
   reload__obj *o = arg;
   reload_ctx *ctx = o->ctx;
   uint64_t a = (uint64_t)(uintptr_t)fault;
-  const reload__fn *f = reload__fn_at(o, a);
-  greg_t *pc = f ? fetch_pc(a) : NULL;
-  if (pc) {
-    /* A call (or tail jump) to the function: the registers hold its
-     * arguments, the stack its return address; only the pc changes. */
-    *pc = (greg_t)reload__entry_addr(ctx, f->entry);
+  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+  if (write_fault())
+    return 0;
+  greg_t *pc = fetch_pc(a);
+  uint64_t ret = 0;
+  const reload__fn *f = pc ? forward_to(o, a, base, &ret) : NULL;
+  if (f) {
+    /* The registers hold the arguments, the stack the return address:
+     * only the pc changes, and the old code is not touched. */
+    *pc = (greg_t)f->ent;
   } else {
     uint64_t page = a & ~(uint64_t)(RELOAD__PAGE - 1);
     mprotect((void *)(uintptr_t)page, RELOAD__PAGE, PROT_READ | PROT_EXEC);
@@ -114,12 +177,22 @@ static int stale_fault(void *fault, void *arg) {
   __atomic_add_fetch(&o->stale_hits, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&ctx->stale_hits, 1, __ATOMIC_RELAXED);
   unsigned h = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED);
-  /* The faulting thread was running loaded code, so it holds none of the
-   * unwinder's or malloc's locks; backtrace() was primed (guard.c). */
-  bool gate = reload__unwind_enter();
   void *pcs[RING_PCS];
-  int npc = backtrace(pcs, RING_PCS);
-  reload__unwind_leave(gate);
+  int npc = 2;
+  if (f) {
+    /* The unwinder would start from the entry, which has no unwind
+     * table: the function and its caller are what there is to say. */
+    pcs[0] = (void *)(uintptr_t)a;
+    pcs[1] = (void *)(uintptr_t)ret;
+  } else {
+    /* The faulting thread was running retired code, so it holds none of
+     * the unwinder's or malloc's locks; backtrace() was primed (guard.c).
+     * Its page is readable again, for the unwinder's look at code that
+     * has no table. */
+    bool gate = reload__unwind_enter();
+    npc = backtrace(pcs, RING_PCS);
+    reload__unwind_leave(gate);
+  }
   /* Field by field with atomics: a reader a lap behind may be copying the
    * slot (it checks the sequence again afterwards). */
   struct slot *sl = &ring[h % RING];
@@ -131,10 +204,14 @@ static int stale_fault(void *fault, void *arg) {
   __atomic_store_n(&sl->ctx, ctx, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->o, o, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->addr, a, __ATOMIC_RELAXED);
-  __atomic_store_n(&sl->forwarded, pc != NULL, __ATOMIC_RELAXED);
+  __atomic_store_n(&sl->forwarded, f != NULL, __ATOMIC_RELAXED);
   __atomic_store_n(&sl->seq, h + 1, __ATOMIC_RELEASE);
   return 1;
 }
+
+/* The crash guard leaves the signal handler for good (siglongjmp): the
+ * context goes with it. */
+void reload__faults_leaving(void) { fault_uc = NULL; }
 
 static int on_segv(void *fault, int serious) {
   for (;;) {
@@ -149,8 +226,6 @@ static int on_segv(void *fault, int serious) {
   __atomic_sub_fetch(&readers, 1, __ATOMIC_RELEASE);
   if (r)
     return r;
-  /* The guard may leave this handler for good (siglongjmp). */
-  fault_uc = NULL;
   /* Not retired code: the crash guard's, or nobody's (then the program
    * dies as it would without us). */
   return reload__guard_fault(fault, serious);
@@ -192,25 +267,25 @@ static void retire(reload_ctx *ctx, reload__obj *o) {
     return;
   }
   void *start = ctx->arena.run + s->off;
-  wlock();
-  o->ticket = sigsegv_register(&dispatcher, start, s->len, stale_fault, o);
-  wunlock();
+  if (!o->ticket) { /* else still registered since a rollback */
+    wlock();
+    o->ticket = sigsegv_register(&dispatcher, start, s->len, stale_fault, o);
+    wunlock();
+  }
   mprotect(start, s->len, PROT_NONE);
   o->state = RELOAD__V_RETIRED;
 }
 
+/* A retired version runs again (a rollback made it current).  Its code
+ * becomes executable; its fault handler stays registered until it is
+ * retired again or unmapped: a thread that faulted just before may not
+ * have reached the dispatcher yet, and must still find it (it then finds
+ * the page executable, or is sent to the entry, which leads here again).
+ * Writes to the code are declined by the handler as ever. */
 void reload__unretire(reload_ctx *ctx, reload__obj *o) {
   reload__span *s = &o->span[RELOAD__CLS_TEXT];
-  /* Executable first, then unregistered: a thread that runs it in between
-   * still finds its handler. */
   if (s->len)
     mprotect(ctx->arena.run + s->off, s->len, PROT_READ | PROT_EXEC);
-  if (o->ticket) {
-    wlock();
-    sigsegv_unregister(&dispatcher, o->ticket);
-    wunlock();
-    o->ticket = NULL;
-  }
 }
 
 /*
@@ -426,8 +501,9 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
        * not stay retired. */
       if (old && (o->state == RELOAD__V_OLD ||
                   o->state == RELOAD__V_ROLLEDBACK) && now >= o->retire_at) {
-        retire(ctx, o);
+        /* Counted before: a thread that faults in between must count. */
         o->runs_seen = __atomic_load_n(&o->runs, __ATOMIC_RELAXED);
+        retire(ctx, o);
         o->retire_at = now + grace;
       } else if (old && o->state == RELOAD__V_RETIRED) {
         uint64_t h = __atomic_load_n(&o->runs, __ATOMIC_RELAXED);

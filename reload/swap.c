@@ -202,6 +202,13 @@ static void activate(reload_ctx *ctx, reload__obj *o) {
  * Called with ctx->lock held. */
 void reload__rollback(reload_ctx *ctx, reload__obj *o) {
   reload__unit *u = o->unit;
+  /* The previous good version runs again: its code must be executable
+   * before the first entry leads there. */
+  reload__obj *back = o->older;
+  while (back && back->rolledback)
+    back = back->older;
+  if (back && back->state == RELOAD__V_RETIRED)
+    reload__unretire(ctx, back);
   for (uint32_t i = 0; i < o->nfns; i++) {
     reload__fn *f = &o->fns[i];
     uint64_t *slot = reload__entry_slot(ctx, f->entry);
@@ -216,13 +223,7 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
   o->state = RELOAD__V_ROLLEDBACK;
   o->rolledback = true;
   o->retire_at = reload__now_ns();
-  /* The previous good version runs again: make sure it can. */
-  reload__obj *back = o->older;
-  while (back && back->rolledback)
-    back = back->older;
   if (back) {
-    if (back->state == RELOAD__V_RETIRED)
-      reload__unretire(ctx, back);
     back->state = RELOAD__V_CURRENT;
     u->cur = back;
   }
@@ -345,7 +346,7 @@ static int compare(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
   }
   for (uint32_t i = 0; i < o->nfns; i++) {
     reload__fn *f = &o->fns[i];
-    reload__fn key = {0, f->entry, 0, 0, 0, 0};
+    reload__fn key = {.entry = f->entry};
     reload__fn *of =
         oldf ? bsearch(&key, oldf, old->nfns, sizeof *oldf, by_entry) : NULL;
     if (!of) {

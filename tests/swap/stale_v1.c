@@ -12,6 +12,10 @@
  * label in the same section is resolved by the assembler and carries no
  * relocation the loader could redirect.
  *
+ * relay() spins as spin() does, then calls inner(), a static function on
+ * another page: a call from version 1's own code, which must stay in
+ * version 1 (returning 1) though inner's page is retired.
+ *
  * bounce(cb) calls cb() and returns 1; the return address it leaves is
  * only 3 bytes into it (push %rbx; call *%rdi), inside the 5 bytes a jump
  * planted at its entry would cover.  raw_bounce() hands out its real code
@@ -37,6 +41,24 @@ int doze(volatile int *entered, volatile int *release) {
   while (!*release)
     usleep(500000);
   return 1;
+}
+
+/* inner and relay on pages of their own, so that inner's is still retired
+ * when relay() calls it.  The asm keeps the compiler from knowing what it returns. */
+__attribute__((noinline, aligned(4096))) static int inner(void) {
+  int r = 1;
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
+__attribute__((aligned(4096))) int relay(volatile int *entered,
+                                         volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  int r = inner(); /* a call, not a tail jump: relay's frame stays */
+  __asm__ volatile("" : "+r"(r));
+  return r;
 }
 
 __asm__("  .text\n"

@@ -22,6 +22,24 @@ int doze(volatile int *entered, volatile int *release) {
   return 2;
 }
 
+/* inner and relay on pages of their own, so that inner's is still retired
+ * when relay() calls it.  The asm keeps the compiler from knowing what it returns. */
+__attribute__((noinline, aligned(4096))) static int inner(void) {
+  int r = 2;
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
+__attribute__((aligned(4096))) int relay(volatile int *entered,
+                                         volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  int r = inner(); /* a call, not a tail jump: relay's frame stays */
+  __asm__ volatile("" : "+r"(r));
+  return r;
+}
+
 __asm__("  .text\n"
         "  .p2align 4\n"
         "  .type raw_target, @function\n"

@@ -27,6 +27,10 @@
  *       that leaves signals to the main one cannot).  Version 1 must stay
  *       while the thread dozes in it, and must be unmapped once it has
  *       left, with the bystander still asleep.
+ * relay: as spin, but after the release the thread calls inner(), a
+ *       static function of version 1 on another (retired) page: a call
+ *       from version 1's own code is not forwarded (the compiler may have
+ *       built it knowing that callee), so it returns version 1's value.
  * bounce: a thread waits in a callback that version 1's bounce() called,
  *       so its return address lies 3 bytes into bounce; meanwhile a raw
  *       call to bounce's first byte is forwarded to version 2.  Forwarding
@@ -230,7 +234,13 @@ int main(int argc, char **argv) {
   reload_ctx *ctx = swt_open(&opt, argv[2], NULL);
   if (!strcmp(argv[1], "spin") || !strcmp(argv[1], "nap"))
     thread_case(ctx, argv[1], argv[3], 0);
-  else if (!strcmp(argv[1], "spin-reloads"))
+  else if (!strcmp(argv[1], "relay")) {
+    thread_case(ctx, "relay", argv[3], 0);
+    if (!swt_log_find(RELOAD_LOG_WARN, "function inner", "(let it finish)",
+                      NULL))
+      FAIL("no \"function inner (let it finish)\" line; log:\n%s",
+           swt_log_text());
+  } else if (!strcmp(argv[1], "spin-reloads"))
     thread_case(ctx, "spin", argv[3], 12);
   else if (!strcmp(argv[1], "doze-reloads"))
     thread_case(ctx, "doze", argv[3], 12);
