@@ -112,11 +112,17 @@ void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
   /* A backtrace taken in a fault handler begins with the handling: our
    * handlers, libsigsegv's, the kernel's signal trampoline (and, under
    * ASan, its backtrace interceptor).  Begin after the trampoline. */
-  for (int i = 0; i < n && i < 16; i++)
+  for (int i = 0; i < n && i < 16; i++) {
+    reload_ctx *owner = NULL;
+    if (reload__version_at((uint64_t)(uintptr_t)pcs[i], &owner))
+      break; /* loaded code: no handler frames (or no more) */
     if (is_sigreturn(pcs[i])) {
+      /* The first one: a later one is a signal the program was handling. */
       first = i + 1;
       started = true;
+      break;
     }
+  }
   for (int i = first; i < n && k < 32; i++) {
     uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
     reload_ctx *owner = NULL;

@@ -265,9 +265,11 @@ static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
     hit[w->v[l - 1].idx] = true;
 }
 
-/* The same with plain loads: for kernels that refuse process_vm_readv
- * (a seccomp filter).  It reads other threads' stacks and dead parts of
- * its own on purpose, which the sanitizers and valgrind must be told. */
+/* The same with plain loads, for when neither process_vm_readv nor
+ * /proc/self/mem may be used (a seccomp filter, no /proc): a stack
+ * unmapped meanwhile then crashes the program.  It reads other threads'
+ * stacks and dead parts of its own on purpose, which the sanitizers and
+ * valgrind must be told. */
 __attribute__((no_sanitize("address", "thread")))
 static void scan_direct(uint64_t lo, uint64_t hi, const struct wants *w,
                         bool *hit) {
@@ -284,20 +286,29 @@ static void scan_direct(uint64_t lo, uint64_t hi, const struct wants *w,
  * the kernel merged with it), and then the copy fails where a load would
  * crash the program.  False when part of it could not be read. */
 static bool scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
-  static uint64_t buf[8192]; /* under `lock` */
-  static int direct;
+  static uint64_t buf[8192]; /* under `lock`, as the rest */
+  static int how;            /* 0 process_vm_readv, 1 /proc/self/mem, 2 loads */
+  static int mem = -1;
   lo = RELOAD__ALIGN_UP(lo, 8);
-  if (direct) {
-    scan_direct(lo, hi, w, hit);
-    return true;
-  }
   while (lo + 8 <= hi) {
     size_t want = (hi - lo) / 8 < 8192 ? (size_t)(hi - lo) / 8 : 8192;
-    struct iovec here = {buf, want * 8};
-    struct iovec there = {(void *)(uintptr_t)lo, want * 8};
-    ssize_t got = process_vm_readv(getpid(), &here, 1, &there, 1, 0);
-    if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-      direct = 1;
+    ssize_t got = -1;
+    if (how == 0) {
+      struct iovec here = {buf, want * 8};
+      struct iovec there = {(void *)(uintptr_t)lo, want * 8};
+      got = process_vm_readv(getpid(), &here, 1, &there, 1, 0);
+      if (got < 0 && (errno == ENOSYS || errno == EPERM))
+        how = 1;
+    }
+    if (how == 1) {
+      if (mem < 0)
+        mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+      if (mem < 0)
+        how = 2;
+      else /* an unmapped page reads as EIO */
+        got = pread(mem, buf, want * 8, (off_t)lo);
+    }
+    if (how == 2) {
       scan_direct(lo, hi, w, hit);
       return true;
     }
