@@ -292,8 +292,10 @@ void reload__unretire(reload_ctx *ctx, reload__obj *o) {
  * Unmapped code is remembered for a while: the addresses of its functions
  * and their entries.  A thread that jumped to one of those functions just
  * before it went (and was descheduled in between) lands on a page that is
- * gone; the handler sends it to the function's entry.  Pages are reused as late as possible (arena.c), and a record
- * is forgotten when its pages are reused or when newer ones push it out.
+ * gone; the handler sends it to the function's entry (nothing else can be
+ * done there, and no thread still runs that code: the stack scan saw to
+ * it).  Pages are reused as late as possible (arena.c), and a record is
+ * forgotten when its pages are reused or when newer ones push it out.
  */
 #define NDEAD 128
 struct dead {

@@ -6,8 +6,9 @@
  * not have them).  `-l NAME` opens libNAME.so from the -L paths, then from
  * the system's, then from gcc's own library directory (newest gcc first),
  * where Debian keeps libstdc++.so, libgcc_s.so and the like: gcc hands
- * that directory to ld, so `-lstdc++` must find it here too.  On Debian several of those files are linker scripts
- * (libc.so, libm.so): we follow them to the first real library they name.
+ * that directory to ld, so `-lstdc++` must find it here too.  On Debian
+ * several of those files are linker scripts (libc.so, libm.so): we follow
+ * them to the first real library they name.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -101,7 +102,8 @@ static void *open_gcc(const char *name, char *why, size_t whysz) {
   char *v[64];
   size_t n = 0;
   for (struct dirent *e; n < 64 && (e = readdir(d));)
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && (v[n] = strdup(e->d_name)))
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+        (v[n] = strdup(e->d_name)))
       n++;
   closedir(d);
   qsort(v, n, sizeof *v, by_version_desc);
