@@ -3,7 +3,10 @@
  * it, and finally unmapping them.
  *
  * After a swap and a grace period, an old version's code pages become
- * inaccessible and are registered with libsigsegv's dispatcher.  Whatever
+ * readable only, not executable, and are registered with libsigsegv's
+ * dispatcher.  (Readable: the unwinder reads code where a frame has no
+ * unwind table, and a fault inside a fault handler would kill the
+ * program.)  Whatever
  * still reaches them (a return address, a raw pointer) faults into
  * stale_fault(), which lets it go on: a call to a function's first byte
  * is sent to that function's stable entry (so it lands in the newest
@@ -272,7 +275,7 @@ static void retire(reload_ctx *ctx, reload__obj *o) {
     o->ticket = sigsegv_register(&dispatcher, start, s->len, stale_fault, o);
     wunlock();
   }
-  mprotect(start, s->len, PROT_NONE);
+  mprotect(start, s->len, PROT_READ);
   o->state = RELOAD__V_RETIRED;
 }
 
@@ -484,7 +487,7 @@ static void drain(reload_ctx *ctx) {
  * A retired version is unmapped only once it has been quiet: none of its
  * code run for a whole grace period.  Running it re-enables a page, after
  * which a thread may run there without faulting again; so a version whose
- * code ran has it made inaccessible once more, and the grace starts over.
+ * code ran has it made non-executable once more, and the grace starts over.
  * A thread still inside it then faults, is counted, and keeps the version
  * alive.  Calls sent on to the stable entry do not.
  */
@@ -514,7 +517,7 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
           o->retire_at = now + grace;
           reload__span *s = &o->span[RELOAD__CLS_TEXT];
           if (s->len && o->ticket)
-            mprotect(ctx->arena.run + s->off, s->len, PROT_NONE);
+            mprotect(ctx->arena.run + s->off, s->len, PROT_READ);
         }
       }
       o->droppable = old && ++n > keep && o->state == RELOAD__V_RETIRED &&

@@ -222,8 +222,8 @@ static void state_of(void *ud, const reload_version_info *v) {
 
 /* Every text symbol `nm -S` lists in `file` (loaded as `object` version
  * `v`) has its line, with nm's size, at an address holding its bytes.
- * The bytes of a retired version are not read: its code is inaccessible,
- * and the core takes a fault there for a stale call. */
+ * The bytes of a retired version are not compared: a retired version's
+ * pages are not executable, and nothing here needs them. */
 static void check_nm(reload_ctx *ctx, pid_t pid, const char *file,
                      const char *object, unsigned v, const char *must_have) {
   struct state_of q = {object, v, -1};

@@ -16,6 +16,11 @@
  * another page: a call from version 1's own code, which must stay in
  * version 1 (returning 1) though inner's page is retired.
  *
+ * carry() is assembly with no unwind table, on a page of its own; it calls
+ * spin_inner(), which spins as spin() does.  The fault handler's
+ * backtrace from spin_inner reaches carry's frame, where the unwinder,
+ * finding no table, reads carry's code: retired code must stay readable.
+ *
  * bounce(cb) calls cb() and returns 1; the return address it leaves is
  * only 3 bytes into it (push %rbx; call *%rdi), inside the 5 bytes a jump
  * planted at its entry would cover.  raw_bounce() hands out its real code
@@ -61,6 +66,15 @@ __attribute__((aligned(4096))) int relay(volatile int *entered,
   return r;
 }
 
+/* Called only from carry, below. */
+__attribute__((used, noinline, aligned(4096))) static int
+spin_inner(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  return 1;
+}
+
 __asm__("  .text\n"
         "  .p2align 4\n"
         "  .type raw_target, @function\n"
@@ -90,4 +104,13 @@ __asm__("  .text\n"
         "raw_bounce:\n"
         "  leaq bounce(%rip), %rax\n"
         "  ret\n"
-        "  .size raw_bounce, .-raw_bounce\n");
+        "  .size raw_bounce, .-raw_bounce\n"
+        "  .p2align 12\n"
+        "  .globl carry\n"
+        "  .type carry, @function\n"
+        "carry:\n"
+        "  pushq %rbx\n"
+        "  call spin_inner\n"
+        "  popq %rbx\n"
+        "  ret\n"
+        "  .size carry, .-carry\n");

@@ -40,6 +40,15 @@ __attribute__((aligned(4096))) int relay(volatile int *entered,
   return r;
 }
 
+/* Called only from carry, below. */
+__attribute__((used, noinline, aligned(4096))) static int
+spin_inner(volatile int *entered, volatile int *release) {
+  *entered = 1;
+  while (!*release)
+    __asm__ volatile("pause");
+  return 2;
+}
+
 __asm__("  .text\n"
         "  .p2align 4\n"
         "  .type raw_target, @function\n"
@@ -69,4 +78,13 @@ __asm__("  .text\n"
         "raw_bounce:\n"
         "  leaq bounce(%rip), %rax\n"
         "  ret\n"
-        "  .size raw_bounce, .-raw_bounce\n");
+        "  .size raw_bounce, .-raw_bounce\n"
+        "  .p2align 12\n"
+        "  .globl carry\n"
+        "  .type carry, @function\n"
+        "carry:\n"
+        "  pushq %rbx\n"
+        "  call spin_inner\n"
+        "  popq %rbx\n"
+        "  ret\n"
+        "  .size carry, .-carry\n");

@@ -31,6 +31,9 @@
  *       static function of version 1 on another (retired) page: a call
  *       from version 1's own code is not forwarded (the compiler may have
  *       built it knowing that callee), so it returns version 1's value.
+ * carry: as spin, in spin_inner() called from carry(), assembly without
+ *       an unwind table on a retired page of its own: the handler's
+ *       backtrace must get through it (the unwinder reads its code).
  * bounce: a thread waits in a callback that version 1's bounce() called,
  *       so its return address lies 3 bytes into bounce; meanwhile a raw
  *       call to bounce's first byte is forwarded to version 2.  Forwarding
@@ -240,6 +243,10 @@ int main(int argc, char **argv) {
                       NULL))
       FAIL("no \"function inner (let it finish)\" line; log:\n%s",
            swt_log_text());
+  } else if (!strcmp(argv[1], "carry")) {
+    thread_case(ctx, "carry", argv[3], 0);
+    if (!swt_log_find(RELOAD_LOG_WARN, "function spin_inner", NULL, NULL))
+      FAIL("no stale-code line for spin_inner; log:\n%s", swt_log_text());
   } else if (!strcmp(argv[1], "spin-reloads"))
     thread_case(ctx, "spin", argv[3], 12);
   else if (!strcmp(argv[1], "doze-reloads"))
