@@ -253,9 +253,10 @@ RELOAD_API int reload_guard(int (*fn)(void *), void *arg);
 
 /*
  * Retire old versions whose grace has passed: their code pages become
- * inaccessible, and anything that still runs them faults into a handler
- * that lets them finish (or forwards a call to the newest version) and
- * counts it.  reload_update() and reload_safepoint() call this too.
+ * read-only (not executable), and anything that still runs them faults
+ * into a handler that lets them finish, or sends a call from outside the
+ * version to a global function on to its newest version, and counts it.
+ * reload_update() and reload_safepoint() call this too.
  */
 RELOAD_API void reload_retire(reload_ctx *ctx);
 

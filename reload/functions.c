@@ -86,14 +86,15 @@ int reload__entries_assign(reload__link *L, reload__obj *o) {
     f->ent = reload__entry_addr(ctx, idx);
     f->slot = reload__entry_slot(ctx, idx);
     f->state = added ? RELOAD__FN_ADDED : RELOAD__FN_CHANGED;
-    /* Only a function with a C name keeps the psABI's calling convention
-     * from version to version: a compiler's clone (foo.isra.0,
-     * foo.constprop.1, foo.part.2, foo.cold) is reached with whatever
-     * convention, or frame, its version's callers agreed on.  A sizeless
-     * local is a label more than a function.  A weak definition that lost
-     * is not what its entry leads to. */
+    /* Only a global function keeps the psABI's contract from version to
+     * version: callers the compiler cannot see may call it with anything.
+     * A static one may be changed in place to suit its version's callers
+     * (gcc drops checks no caller needs, clang drops unused parameters),
+     * and a compiler's clone (foo.isra.0, foo.part.2, foo.cold) is reached
+     * with whatever convention, or frame, those callers agreed on.  A weak
+     * definition that lost is not what its entry leads to. */
     f->fwd = !lost && !strchr(name, '.') &&
-             (y->st_size || ELF64_ST_BIND(y->st_info) != STB_LOCAL);
+             ELF64_ST_BIND(y->st_info) != STB_LOCAL;
     if (!lost) {
       o->direct[i] = o->symval[i];
       o->symval[i] = reload__entry_addr(ctx, idx);

@@ -3,8 +3,8 @@
  * it, and finally unmapping them.
  *
  * After a swap and a grace period, an old version's code pages become
- * readable only, not executable, and are registered with libsigsegv's
- * dispatcher.  (Readable: the unwinder reads code where a frame has no
+ * readable only, not executable (inaccessible under READ_IMPLIES_EXEC),
+ * and are registered with libsigsegv's dispatcher.  (Readable: the unwinder reads code where a frame has no
  * unwind table, and a fault inside a fault handler would kill the
  * program.)  Whatever
  * still reaches them (a return address, a raw pointer) faults into
@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -74,12 +75,25 @@ static greg_t *fetch_pc(uint64_t a) {
   return &uc->uc_mcontext.gregs[REG_RIP];
 }
 
-/* A write to code is a bug of the program's, not ours to let through
- * (x86 page-fault error code, bit 1; where the kernel or valgrind does
- * not say, it reads as a read). */
-static bool write_fault(void) {
+/* How retired code is protected: readable, not executable, unless the
+ * process runs with READ_IMPLIES_EXEC (old kernels set it for programs
+ * without a PT_GNU_STACK), where readable means executable. */
+static int retired_prot = PROT_READ;
+
+/* Whether a fault in retired code is the program's own bug, not ours to
+ * let through: anything but an instruction fetch (one that starts at or
+ * runs into the address), and a write whatever the pc (x86 page-fault
+ * error code, bit 1).  On a readable page only a fetch or a write can
+ * fault. */
+static bool not_ours(uint64_t a) {
   ucontext_t *uc = fault_uc;
-  return uc && (uc->uc_mcontext.gregs[REG_ERR] & 2);
+  if (!uc)
+    return false; /* no context (a handler installed over ours): go on */
+  uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+  bool fetch = rip <= a && a - rip < 15; /* 15: the longest instruction */
+  if (uc->uc_mcontext.gregs[REG_ERR] & 2)
+    return true;
+  return retired_prot == PROT_READ && !fetch;
 }
 
 /* The word at the top of the faulting thread's stack: at a function's
@@ -163,7 +177,7 @@ static int stale_fault(void *fault, void *arg) {
   reload_ctx *ctx = o->ctx;
   uint64_t a = (uint64_t)(uintptr_t)fault;
   uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
-  if (write_fault())
+  if (not_ours(a))
     return 0;
   greg_t *pc = fetch_pc(a);
   uint64_t ret = 0;
@@ -239,6 +253,9 @@ static void install(void) {
    * not in a fault handler. */
   void *prime[2];
   backtrace(prime, 2);
+  int pers = personality(0xffffffff);
+  if (pers != -1 && (pers & READ_IMPLIES_EXEC))
+    retired_prot = PROT_NONE;
   sigsegv_init(&dispatcher);
   installed = sigsegv_install_handler(on_segv);
   if (installed != 0)
@@ -275,7 +292,7 @@ static void retire(reload_ctx *ctx, reload__obj *o) {
     o->ticket = sigsegv_register(&dispatcher, start, s->len, stale_fault, o);
     wunlock();
   }
-  mprotect(start, s->len, PROT_READ);
+  mprotect(start, s->len, retired_prot);
   o->state = RELOAD__V_RETIRED;
 }
 
@@ -353,12 +370,30 @@ static void dead_add(reload_ctx *ctx, const reload__obj *o) {
   d->fn = malloc(2 * sizeof *d->fn * o->nfns);
   if (!d->fn)
     return;
-  for (uint32_t i = 0; i < o->nfns; i++) {
-    d->fn[2 * i] = o->fns[i].addr;
-    d->fn[2 * i + 1] = reload__entry_addr(ctx, o->fns[i].entry);
+  /* What stale_fault would forward (forward_to(): no removal check, the
+   * entry's stub says so itself), and no address two functions share. */
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < o->nfns; i++)
+    if (o->fns[i].fwd) {
+      d->fn[2 * n] = o->fns[i].addr;
+      d->fn[2 * n + 1] = o->fns[i].ent;
+      n++;
+    }
+  qsort(d->fn, n, 2 * sizeof *d->fn, by_code);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n;) {
+    uint32_t j = i + 1;
+    bool clash = false;
+    while (j < n && d->fn[2 * j] == d->fn[2 * i])
+      clash |= d->fn[2 * j++ + 1] != d->fn[2 * i + 1];
+    if (!clash) {
+      d->fn[2 * k] = d->fn[2 * i];
+      d->fn[2 * k + 1] = d->fn[2 * i + 1];
+      k++;
+    }
+    i = j;
   }
-  qsort(d->fn, o->nfns, 2 * sizeof *d->fn, by_code);
-  d->n = o->nfns;
+  d->n = k;
   d->ctx = ctx;
   d->start = (uint64_t)(uintptr_t)ctx->arena.run + s->off;
   d->len = s->len;
@@ -517,7 +552,7 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
           o->retire_at = now + grace;
           reload__span *s = &o->span[RELOAD__CLS_TEXT];
           if (s->len && o->ticket)
-            mprotect(ctx->arena.run + s->off, s->len, PROT_READ);
+            mprotect(ctx->arena.run + s->off, s->len, retired_prot);
         }
       }
       o->droppable = old && ++n > keep && o->state == RELOAD__V_RETIRED &&

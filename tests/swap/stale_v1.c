@@ -8,9 +8,12 @@
  * trace in version 1 is a return address: it cannot fault until usleep()
  * returns.  raw_ptr() hands out the real code address of raw_target, not its
  * stable entry: taking a function's address in C would give the entry, so
- * both are written in assembly, where a PC-relative reference to a local
- * label in the same section is resolved by the assembler and carries no
- * relocation the loader could redirect.
+ * both are written in assembly, where a PC-relative reference to an
+ * assembler-local label (.L) is resolved by the assembler and carries no
+ * relocation the loader could redirect.  raw_static_ptr() does the same for
+ * raw_static, a static function: a stale call to it is not forwarded (a
+ * static function need not keep its contract from version to version), so
+ * it runs version 1's code.
  *
  * relay() spins as spin() does, then calls inner(), a static function on
  * another page: a call from version 1's own code, which must stay in
@@ -77,8 +80,10 @@ spin_inner(volatile int *entered, volatile int *release) {
 
 __asm__("  .text\n"
         "  .p2align 4\n"
+        "  .globl raw_target\n"
         "  .type raw_target, @function\n"
         "raw_target:\n"
+        ".Lraw_target:\n"
         "  movl $1, %eax\n"
         "  ret\n"
         "  .size raw_target, .-raw_target\n"
@@ -86,12 +91,27 @@ __asm__("  .text\n"
         "  .globl raw_ptr\n"
         "  .type raw_ptr, @function\n"
         "raw_ptr:\n"
-        "  leaq raw_target(%rip), %rax\n"
+        "  leaq .Lraw_target(%rip), %rax\n"
         "  ret\n"
         "  .size raw_ptr, .-raw_ptr\n"
         "  .p2align 4\n"
+        "  .type raw_static, @function\n"
+        "raw_static:\n"
+        "  movl $1, %eax\n"
+        "  ret\n"
+        "  .size raw_static, .-raw_static\n"
+        "  .p2align 4\n"
+        "  .globl raw_static_ptr\n"
+        "  .type raw_static_ptr, @function\n"
+        "raw_static_ptr:\n"
+        "  leaq raw_static(%rip), %rax\n"
+        "  ret\n"
+        "  .size raw_static_ptr, .-raw_static_ptr\n"
+        "  .p2align 4\n"
+        "  .globl bounce\n"
         "  .type bounce, @function\n"
         "bounce:\n"
+        ".Lbounce:\n"
         "  pushq %rbx\n"
         "  call *%rdi\n"
         "  popq %rbx\n"
@@ -102,7 +122,7 @@ __asm__("  .text\n"
         "  .globl raw_bounce\n"
         "  .type raw_bounce, @function\n"
         "raw_bounce:\n"
-        "  leaq bounce(%rip), %rax\n"
+        "  leaq .Lbounce(%rip), %rax\n"
         "  ret\n"
         "  .size raw_bounce, .-raw_bounce\n"
         "  .p2align 12\n"

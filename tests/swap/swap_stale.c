@@ -12,7 +12,8 @@
  *       nap(): it faults on the return into retired code.
  * raw:  a raw pointer to version 1's code (not its stable entry) is called
  *       after retirement: the call lands on the function's first byte and
- *       must be forwarded to the newest version.
+ *       must be forwarded to the newest version; to a static function, it
+ *       must run version 1's code instead.
  * spin-reloads: as spin, but 12 more versions (all with version 2's
  *       bytes, so nothing else can stand in for version 1's code) come and
  *       are retired while the thread is still inside version 1, so version
@@ -173,6 +174,9 @@ static void raw_case(reload_ctx *ctx, const char *v2) {
   ptr_fn raw_ptr = (ptr_fn)swt_entry(ctx, "raw_ptr");
   fn0 old = (fn0)swt_to_fn(raw_ptr());
   ASSERT_EQ(old(), 1);
+  fn0 old_static =
+      (fn0)swt_to_fn(((ptr_fn)swt_entry(ctx, "raw_static_ptr"))());
+  ASSERT_EQ(old_static(), 1);
   ASSERT_EQ(swt_reload(ctx, v2), 2);
   ASSERT_EQ(old(), 1); /* not retired yet: still version 1's code */
   fn0 now = (fn0)swt_to_fn(raw_ptr());
@@ -183,6 +187,13 @@ static void raw_case(reload_ctx *ctx, const char *v2) {
   ASSERT_EQ(old(), 2); /* forwarded to the newest version */
   ASSERT_EQ(old(), 2);
   check_counted(ctx, "raw_target");
+  /* A static function: version 1's code runs. */
+  ASSERT_EQ(old_static(), 1);
+  reload_retire(ctx); /* logs the hit */
+  if (!swt_log_find(RELOAD_LOG_WARN, "function raw_static", "(let it finish)",
+                    NULL))
+    FAIL("no \"function raw_static (let it finish)\" line; log:\n%s",
+         swt_log_text());
 }
 
 typedef int (*bounce_fn)(int (*)(void));
