@@ -15,7 +15,9 @@
 #include <sigsegv.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -41,6 +43,33 @@ static void leave(void *g, void *unused1, void *unused2) {
   siglongjmp(((struct guard *)g)->jb, 1);
 }
 
+/*
+ * Where the unwinder must not go: a pc with no unwind table makes libgcc
+ * read the code there (is it the signal trampoline?), and a pc that is not
+ * mapped (a wild call, a jump through a stale pointer) then faults inside
+ * this handler, which kills the program.  So when the faulting pc cannot
+ * be read, the frames are that pc and the word on top of the stack (after
+ * a call, the caller's return address) and the unwinder is not asked.
+ * Returns how many it wrote, 0 when backtrace() may go ahead.
+ */
+static int short_trace(const ucontext_t *uc, void **pcs) {
+  if (!uc)
+    return 0;
+  uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], code[2], top = 0;
+  struct iovec here = {code, sizeof code};
+  struct iovec there = {(void *)(uintptr_t)pc, sizeof code};
+  if (process_vm_readv(getpid(), &here, 1, &there, 1, 0) == sizeof code)
+    return 0;
+  here = (struct iovec){&top, sizeof top};
+  there = (struct iovec){(void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP],
+                         sizeof top};
+  pcs[0] = (void *)(uintptr_t)pc;
+  if (process_vm_readv(getpid(), &here, 1, &there, 1, 0) != sizeof top)
+    return 1;
+  pcs[1] = (void *)(uintptr_t)top;
+  return 2;
+}
+
 /* Called by retire.c's SIGSEGV handler for faults outside retired code. */
 int reload__guard_fault(void *fault, int serious) {
   struct guard *g = current;
@@ -52,9 +81,12 @@ int reload__guard_fault(void *fault, int serious) {
   /* The unwinder walks through the signal frame to the faulting code;
    * backtrace() was primed at install, so it does not load libgcc_s (or
    * allocate) here. */
-  bool gate = reload__unwind_enter();
-  g->npc = backtrace(g->pcs, NPC);
-  reload__unwind_leave(gate);
+  g->npc = short_trace(reload__faults_context(), g->pcs);
+  if (!g->npc) {
+    bool gate = reload__unwind_enter();
+    g->npc = backtrace(g->pcs, NPC);
+    reload__unwind_leave(gate);
+  }
   current = g->prev;
   reload__faults_leaving();
   return sigsegv_leave_handler(leave, g, NULL, NULL);
@@ -74,6 +106,12 @@ static void on_signal(int sig, siginfo_t *si, void *uc) {
   /* The faulting pc first, then what the unwinder finds (primed at
    * install, as for SIGSEGV). */
   g->pcs[0] = (void *)(uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+  int nshort = short_trace(uc, g->pcs);
+  if (nshort) {
+    g->npc = nshort;
+    current = g->prev;
+    siglongjmp(g->jb, 1);
+  }
   void *more[NPC];
   bool gate = reload__unwind_enter();
   int n = backtrace(more, NPC);

@@ -458,6 +458,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
                          uint64_t self_sp);
 int reload__faults_install(void);
 void reload__faults_leaving(void);
+void *reload__faults_context(void);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 

@@ -135,6 +135,12 @@ void reload__report_frames(reload_ctx *ctx, int level, void *const *pcs,
         lib = di.dli_fname ? di.dli_fname : "?";
         sym = di.dli_sname;
         off = sym ? pc - (uint64_t)(uintptr_t)di.dli_saddr : 0;
+      } else {
+        /* No module there: a wild jump, or a pointer to freed code. */
+        reload__log(ctx, level, NULL, "#%d %#llx (no code known there)", k++,
+                    (unsigned long long)pc);
+        started = true;
+        continue;
       }
       /* Frames of the fault handling itself come first: leave them out. */
       if (!started && (strstr(lib, "libreload") || strstr(lib, "libsigsegv") ||

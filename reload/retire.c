@@ -230,6 +230,9 @@ static int stale_fault(void *fault, void *arg) {
  * context goes with it. */
 void reload__faults_leaving(void) { fault_uc = NULL; }
 
+/* The context of the SIGSEGV being handled on this thread, or NULL. */
+void *reload__faults_context(void) { return fault_uc; }
+
 static int on_segv(void *fault, int serious) {
   for (;;) {
     while (__atomic_load_n(&writer, __ATOMIC_ACQUIRE))

@@ -4,3 +4,5 @@
 int risky(int x) { return x + 1; }
 
 int steady(void) { return 5; }
+
+int wild(int x) { return x + 1; }

@@ -3,3 +3,5 @@
 int risky(int x) { return x + 3; }
 
 int steady(void) { return 5; }
+
+int wild(int x) { return x + 3; }

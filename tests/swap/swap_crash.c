@@ -9,7 +9,9 @@
  * version.  The program carries on; a good version 3 then swaps in.  A
  * fault in the host under a guard rolls nothing back, and a fault in the
  * host outside any guard kills the process with SIGSEGV as it would
- * without reload.
+ * without reload.  Version 2's wild() calls an unmapped address: the guard
+ * must still catch it (the unwinder must not be let read code there) and
+ * roll back, naming wild as the caller.
  */
 #include "swaptest.h"
 
@@ -19,9 +21,10 @@
 typedef int (*fn1)(int);
 typedef int (*fn0)(void);
 
-static fn1 risky;
+static fn1 risky, wild;
 
 static int call_risky(void *arg) { return risky(*(int *)arg); }
+static int call_wild(void *arg) { return wild(*(int *)arg); }
 
 /* Host code that faults: a load from an unmapped address near NULL (not
  * NULL itself, which UBSan would stop at before the fault happens). */
@@ -44,6 +47,7 @@ int main(int argc, char **argv) {
   ASSERT_EQ(argc, 4);
   reload_ctx *ctx = swt_open(NULL, argv[1], NULL);
   risky = (fn1)swt_entry(ctx, "risky");
+  wild = (fn1)swt_entry(ctx, "wild");
   fn0 steady = (fn0)swt_entry(ctx, "steady");
   int one = 1;
 
@@ -80,6 +84,18 @@ int main(int argc, char **argv) {
   ASSERT_UINT_EQ(swt_stats(ctx).rollbacks, 1);
   swt_list(ctx, &v);
   ASSERT_EQ(v.state[3], 0);
+
+  /* A call to an unmapped address in version 4 (version 2's bytes). */
+  ASSERT_EQ(swt_reload(ctx, argv[2]), 4);
+  swt_log_clear();
+  r = reload_guard(call_wild, &one);
+  fprintf(stderr, "wild: guard %d, log:\n%s", r, swt_log_text());
+  ASSERT_EQ(r, RELOAD_ECRASH);
+  ASSERT_UINT_EQ(swt_stats(ctx).rollbacks, 2);
+  ASSERT_EQ(wild(1), 4); /* version 3 again */
+  if (!swt_log_find(-1, "wild", "lib.o v4", "rolled back to v3"))
+    FAIL("the log does not say wild (lib.o v4) was rolled back to v3:\n%s",
+         swt_log_text());
 
   /* Outside any guard, a host fault is the program's own business. */
   char err[1024];
