@@ -453,9 +453,12 @@ void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len);
 /* stacks.c: does any thread's stack point into these ranges?  False when
  * the answer is incomplete (then assume it does). */
 /* `self_sp`: where the calling thread entered the library (its frames
- * below are not scanned); 0 for here. */
+ * below are not scanned); 0 for here.  `harmless(ud, i, x)`, if given,
+ * says that word x, in range i, does not keep that range. */
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
-                         uint64_t self_sp);
+                         uint64_t self_sp,
+                         bool (*harmless)(const void *, size_t, uint64_t),
+                         const void *ud);
 int reload__faults_install(void);
 void reload__faults_leaving(void);
 void *reload__faults_context(void);

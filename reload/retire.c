@@ -122,8 +122,9 @@ static bool stack_top(uint64_t *out) {
  * returns to a caller that only knows the psABI, which a function with a
  * C name keeps.)
  */
-static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
-                                    uint64_t base, uint64_t *ret) {
+/* The function at `a` that a stale call may be sent on to: the only one
+ * there that may be forwarded. */
+static const reload__fn *fwd_at(const reload__obj *o, uint64_t a) {
   const reload__fn *f = reload__fn_at(o, a), *pick = NULL;
   if (!f)
     return NULL;
@@ -135,6 +136,12 @@ static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
         return NULL;
       pick = f;
     }
+  return pick;
+}
+
+static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
+                                    uint64_t base, uint64_t *ret) {
+  const reload__fn *pick = fwd_at(o, a);
   if (!pick || !stack_top(ret))
     return NULL;
   const reload__span *t = &o->span[RELOAD__CLS_TEXT];
@@ -373,29 +380,16 @@ static void dead_add(reload_ctx *ctx, const reload__obj *o) {
   d->fn = malloc(2 * sizeof *d->fn * o->nfns);
   if (!d->fn)
     return;
-  /* What stale_fault would forward (forward_to(): no removal check, the
-   * entry's stub says so itself), and no address two functions share. */
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < o->nfns; i++)
-    if (o->fns[i].fwd) {
-      d->fn[2 * n] = o->fns[i].addr;
-      d->fn[2 * n + 1] = o->fns[i].ent;
-      n++;
-    }
-  qsort(d->fn, n, 2 * sizeof *d->fn, by_code);
+  /* What stale_fault would forward (fwd_at(); no removal check: the
+   * entry's stub says so itself). */
   uint32_t k = 0;
-  for (uint32_t i = 0; i < n;) {
-    uint32_t j = i + 1;
-    bool clash = false;
-    while (j < n && d->fn[2 * j] == d->fn[2 * i])
-      clash |= d->fn[2 * j++ + 1] != d->fn[2 * i + 1];
-    if (!clash) {
-      d->fn[2 * k] = d->fn[2 * i];
-      d->fn[2 * k + 1] = d->fn[2 * i + 1];
+  for (uint32_t i = 0; i < o->nfns; i++)
+    if (fwd_at(o, o->fns[i].addr) == &o->fns[i]) {
+      d->fn[2 * k] = o->fns[i].addr;
+      d->fn[2 * k + 1] = o->fns[i].ent;
       k++;
     }
-    i = j;
-  }
+  qsort(d->fn, k, 2 * sizeof *d->fn, by_code);
   d->n = k;
   d->ctx = ctx;
   d->start = (uint64_t)(uintptr_t)ctx->arena.run + s->off;
@@ -521,6 +515,20 @@ static void drain(reload_ctx *ctx) {
   pthread_mutex_unlock(&ring_lock);
 }
 
+/* A stack word that points exactly at a function's first byte does not
+ * keep its version: it is no return address (a call returns after itself;
+ * only a call to a noreturn function at the end of the function before
+ * would return there, and it does not return).  It is a function pointer
+ * or, likelier, a stale word in a frame (a slot not written since a
+ * deeper call: a conservative scan sees those too).  A call through it
+ * once the version is gone is sent on by the dead record, if the function
+ * may be forwarded; otherwise it faults as a call to freed code does.
+ * Threads' program counters are not asked about: they are exact. */
+static bool harmless(const void *ud, size_t idx, uint64_t x) {
+  const reload__obj *const *objs = ud;
+  return reload__fn_at(objs[idx], x) != NULL;
+}
+
 /*
  * A retired version is unmapped only once it has been quiet: none of its
  * code run for a whole grace period.  Running it re-enables a page, after
@@ -577,6 +585,7 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
    * what is about to go. */
   uint64_t(*ranges)[2] = malloc(ndrop * sizeof *ranges);
   bool *hit = malloc(ndrop * sizeof *hit);
+  const reload__obj **objs = malloc(ndrop * sizeof *objs);
   size_t k = 0;
   uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
   for (reload__unit *u = ctx->units; u && ranges && hit; u = u->next)
@@ -584,11 +593,13 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
       if (o->droppable && k < ndrop) {
         ranges[k][0] = base + o->span[RELOAD__CLS_TEXT].off;
         ranges[k][1] = ranges[k][0] + o->span[RELOAD__CLS_TEXT].len;
+        if (objs)
+          objs[k] = o;
         k++;
       }
-  bool complete = ranges && hit &&
+  bool complete = ranges && hit && objs &&
                   reload__stacks_scan((const uint64_t(*)[2])ranges, k, hit,
-                                      self_sp);
+                                      self_sp, harmless, objs);
   k = 0;
   for (reload__unit *u = ctx->units; u; u = u->next)
     for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
@@ -611,6 +622,7 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
     }
   free(ranges);
   free(hit);
+  free(objs);
 }
 
 void reload__retire_from(reload_ctx *ctx, uint64_t self_sp) {

@@ -212,6 +212,8 @@ struct wants {
   size_t n;
   uint64_t lo, hi; /* the span of them all */
   bool overlap;
+  bool (*harmless)(const void *ud, size_t idx, uint64_t x);
+  const void *ud;
 };
 
 static int want_cmp(const void *a, const void *b) {
@@ -249,7 +251,8 @@ static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
     return;
   if (w->overlap) {
     for (size_t i = 0; i < w->n; i++)
-      if (x >= w->v[i].lo && x < w->v[i].hi)
+      if (x >= w->v[i].lo && x < w->v[i].hi &&
+          !(w->harmless && w->harmless(w->ud, w->v[i].idx, x)))
         hit[w->v[i].idx] = true;
     return;
   }
@@ -261,8 +264,16 @@ static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
     else
       r = m;
   }
-  if (l && x < w->v[l - 1].hi)
+  if (l && x < w->v[l - 1].hi &&
+      !(w->harmless && w->harmless(w->ud, w->v[l - 1].idx, x)))
     hit[w->v[l - 1].idx] = true;
+}
+
+/* A thread's pc counts wherever it is. */
+static void want_mark_pc(const struct wants *w, uint64_t pc, bool *hit) {
+  struct wants exact = *w;
+  exact.harmless = NULL;
+  want_mark(&exact, pc, hit);
 }
 
 /* The same with plain loads, for when neither process_vm_readv nor
@@ -322,13 +333,17 @@ static bool scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
 }
 
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
-                         uint64_t self_sp) {
+                         uint64_t self_sp,
+                         bool (*harmless)(const void *, size_t, uint64_t),
+                         const void *ud) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, install);
   memset(hit, 0, nr * sizeof *hit);
   struct wants w;
   if (!wants_init(&w, ranges, nr))
     return false;
+  w.harmless = harmless;
+  w.ud = ud;
   pthread_mutex_lock(&lock);
   pid_t me = (pid_t)syscall(SYS_gettid), pid = getpid();
   int n = 0;
@@ -414,7 +429,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
       complete = false; /* no answer: assume the worst */
       continue;
     }
-    want_mark(&w, pc, hit);
+    want_mark_pc(&w, pc, hit);
     uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, sp);
     if (!top || !scan(sp, top, &w, hit))
       complete = false;
