@@ -15,9 +15,7 @@
 #include <sigsegv.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -55,16 +53,12 @@ static void leave(void *g, void *unused1, void *unused2) {
 static int short_trace(const ucontext_t *uc, void **pcs) {
   if (!uc)
     return 0;
-  uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], code[2], top = 0;
-  struct iovec here = {code, sizeof code};
-  struct iovec there = {(void *)(uintptr_t)pc, sizeof code};
-  if (process_vm_readv(getpid(), &here, 1, &there, 1, 0) == sizeof code)
+  uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], code[2], top;
+  if (reload__peek(pc, code, sizeof code))
     return 0;
-  here = (struct iovec){&top, sizeof top};
-  there = (struct iovec){(void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP],
-                         sizeof top};
   pcs[0] = (void *)(uintptr_t)pc;
-  if (process_vm_readv(getpid(), &here, 1, &there, 1, 0) != sizeof top)
+  if (!reload__peek((uint64_t)uc->uc_mcontext.gregs[REG_RSP], &top,
+                    sizeof top))
     return 1;
   pcs[1] = (void *)(uintptr_t)top;
   return 2;

@@ -462,6 +462,8 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
 int reload__faults_install(void);
 void reload__faults_leaving(void);
 void *reload__faults_context(void);
+/* peek.c: copy len bytes at addr, false where they are not mapped. */
+bool reload__peek(uint64_t addr, void *buf, size_t len);
 int reload__guard_fault(void *fault, int serious);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 

@@ -4,14 +4,14 @@
  *
  * After a swap and a grace period, an old version's code pages become
  * readable only, not executable (inaccessible under READ_IMPLIES_EXEC),
- * and are registered with libsigsegv's dispatcher.  (Readable: the unwinder reads code where a frame has no
- * unwind table, and a fault inside a fault handler would kill the
- * program.)  Whatever
- * still reaches them (a return address, a raw pointer) faults into
- * stale_fault(), which lets it go on: a call to a function's first byte
- * is sent to that function's stable entry (so it lands in the newest
- * version), by setting the faulting thread's pc; anywhere else the page
- * becomes executable again, so the old function can finish.  Either way
+ * and are registered with libsigsegv's dispatcher.  (Readable: the
+ * unwinder reads code where a frame has no unwind table, and a fault
+ * inside a fault handler would kill the program.)  Whatever still reaches
+ * them (a return address, a raw pointer) faults into stale_fault(), which
+ * lets it go on: a call from outside the version to a global function's
+ * first byte is sent to that function's stable entry (so it lands in the
+ * newest version), by setting the faulting thread's pc; anything else
+ * makes the page executable again, so the old code can run on.  Either way
  * the hit is counted and logged later (the handler itself only does
  * async-signal-safe work).
  *
@@ -32,9 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
-#include <sys/uio.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -101,27 +99,10 @@ static bool not_ours(uint64_t a) {
  * the kernel, so a wild stack pointer cannot fault in here. */
 static bool stack_top(uint64_t *out) {
   ucontext_t *uc = fault_uc;
-  if (!uc)
-    return false;
-  struct iovec here = {out, 8};
-  struct iovec there = {(void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP], 8};
-  return process_vm_readv(getpid(), &here, 1, &there, 1, 0) == 8;
+  return uc && reload__peek((uint64_t)uc->uc_mcontext.gregs[REG_RSP], out,
+                            sizeof *out);
 }
 
-/*
- * Whether a thread at `a`, a function's first byte in retired version o,
- * may go to the newest version instead: the stable entry of the only
- * function there that may be forwarded (aliases with other C names, as
- * after identical-code folding, leave it open which one was meant).  Not
- * for a call from o's own code: the compiler may have made it knowing
- * that very callee (the registers it leaves alone, -fipa-ra; the values
- * it returns), and the newest version need not keep those promises.  Not
- * when the function was removed since.  In all these cases the old code
- * runs instead, which is always safe.  (A tail jump from o's own code
- * shows its caller's return address, and is forwarded: the callee then
- * returns to a caller that only knows the psABI, which a function with a
- * C name keeps.)
- */
 /* The function at `a` that a stale call may be sent on to: the only one
  * there that may be forwarded. */
 static const reload__fn *fwd_at(const reload__obj *o, uint64_t a) {
@@ -139,6 +120,20 @@ static const reload__fn *fwd_at(const reload__obj *o, uint64_t a) {
   return pick;
 }
 
+/*
+ * Whether a thread at `a`, a function's first byte in retired version o,
+ * may go to the newest version instead: the stable entry of fwd_at()'s
+ * function (global, C name; aliases with other names, as after
+ * identical-code folding, leave it open which one was meant).  Not
+ * for a call from o's own code: the compiler may have made it knowing
+ * that very callee (the registers it leaves alone, -fipa-ra; the values
+ * it returns), and the newest version need not keep those promises.  Not
+ * when the function was removed since.  In all these cases the old code
+ * runs instead, which is always safe.  (A tail jump from o's own code
+ * shows its caller's return address, and is forwarded: the callee then
+ * returns to a caller that only knows the psABI, which a global function
+ * keeps.)
+ */
 static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
                                     uint64_t base, uint64_t *ret) {
   const reload__fn *pick = fwd_at(o, a);
