@@ -332,3 +332,116 @@ int reload__arena_protect(reload__arena *a, size_t off, size_t len, int prot) {
     return 0;
   return mprotect(a->run + off, len, prot) ? -errno : 0;
 }
+
+/* One line of /proc/self/maps: "lo-hi perms offset ...". */
+static bool maps_line(const char *s, uint64_t *lo, uint64_t *hi, int *prot,
+                      bool *shared, uint64_t *off) {
+  char *e;
+  *lo = strtoull(s, &e, 16);
+  if (*e != '-')
+    return false;
+  *hi = strtoull(e + 1, &e, 16);
+  if (*e != ' ' || !e[1] || !e[2] || !e[3] || !e[4])
+    return false;
+  *prot = (e[1] == 'r' ? PROT_READ : 0) | (e[2] == 'w' ? PROT_WRITE : 0) |
+          (e[3] == 'x' ? PROT_EXEC : 0);
+  *shared = e[4] == 's';
+  *off = strtoull(e + 5, &e, 16);
+  return *e == ' ';
+}
+
+/* Map [lo, hi) of the run view from `fd` as /proc/self/maps says it is
+ * mapped now: same protection, same sharing, same file offset. */
+static int remap_run(reload__arena *a, int fd) {
+  int mf = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (mf < 0)
+    return -errno;
+  uint64_t base = (uint64_t)(uintptr_t)a->run, end = base + a->size;
+  char buf[16384];
+  size_t have = 0;
+  int err = 0;
+  bool eof = false;
+  while (!err) {
+    char *nl = memchr(buf, '\n', have);
+    if (!nl) {
+      if (eof || have == sizeof buf)
+        break;
+      ssize_t n = read(mf, buf + have, sizeof buf - have);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        eof = true;
+      else
+        have += (size_t)n;
+      continue;
+    }
+    *nl = '\0';
+    uint64_t lo, hi, off;
+    int prot;
+    bool shared;
+    if (maps_line(buf, &lo, &hi, &prot, &shared, &off) && lo >= base &&
+        hi <= end && off == lo - base &&
+        mmap((void *)(uintptr_t)lo, hi - lo, prot,
+             (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd,
+             (off_t)off) == MAP_FAILED)
+      err = -errno;
+    size_t used = (size_t)(nl + 1 - buf);
+    memmove(buf, nl + 1, have - used);
+    have -= used;
+  }
+  close(mf);
+  return err;
+}
+
+/*
+ * In the child of a fork(): move both views onto a fresh memfd holding a
+ * copy of every page in use, so that the child's loaded memory is its own
+ * (see fork.c).  Only one thread runs here, so nothing reads the arena
+ * between the copy and the remapping.
+ */
+int reload__arena_fork(reload__arena *a) {
+  int fd = memfd_create("reload-arena", MFD_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (ftruncate(fd, (off_t)a->size) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  uint8_t *wr = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (wr == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  /* Pages in use are those between the free runs. */
+  size_t at = 0;
+  for (const reload__run *r = a->free;; r = r->next) {
+    size_t to = r ? r->off : a->size;
+    if (to > at)
+      memcpy(wr + at, a->wr + at, to - at);
+    if (!r)
+      break;
+    at = r->off + r->len;
+  }
+  int err = remap_run(a, fd);
+  if (err) {
+    munmap(wr, a->size);
+    close(fd);
+    return err;
+  }
+  /* Pointers into the write view are kept all over the core: the new one
+   * takes the old one's place. */
+  if (mmap(a->wr, a->size, PROT_READ | PROT_WRITE,
+           MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) == MAP_FAILED)
+    err = -errno;
+  munmap(wr, a->size);
+  if (err) {
+    close(fd);
+    return err;
+  }
+  close(a->fd);
+  a->fd = fd;
+  return 0;
+}

@@ -25,6 +25,7 @@ reload_ctx *reload_open(const reload_options *opt) {
   ctx->arena.fd = -1;
   ctx->pending_tail = &ctx->pending;
   pthread_mutex_init(&ctx->lock, NULL);
+  reload__fork_init();
   if (reload__registry_add(ctx)) {
     free(ctx);
     return NULL;

@@ -64,6 +64,8 @@ void reload__arena_give(reload__arena *a, size_t off, size_t len);
 /* Map code pages privately, so a debugger can write breakpoints. */
 int reload__arena_private(reload__arena *a, size_t off, size_t len);
 int reload__arena_protect(reload__arena *a, size_t off, size_t len, int prot);
+/* In a fork() child: both views onto a private copy.  0 or -errno. */
+int reload__arena_fork(reload__arena *a);
 
 /* ---- input objects (elf.c) ------------------------------------------- */
 
@@ -438,6 +440,12 @@ void reload__state_apply(reload_ctx *ctx, reload__obj *o);
 int reload__registry_add(reload_ctx *ctx);
 void reload__registry_remove(reload_ctx *ctx);
 bool reload__registry_any(void);
+void reload__registry_hold(void);
+void reload__registry_release(void);
+void reload__registry_each_held(void (*fn)(void *, reload_ctx *, const void *),
+                                void *ud, const void *arg);
+/* fork.c: fork() handlers, installed once by reload_open(). */
+void reload__fork_init(void);
 void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
                            void *ud, const void *arg);
 reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp);

@@ -56,6 +56,26 @@ void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
   pthread_mutex_unlock(&reg_lock);
 }
 
+/* fork.c: every context's lock, and the registry's, held across fork(). */
+void reload__registry_hold(void) {
+  pthread_mutex_lock(&reg_lock);
+  for (size_t i = 0; i < nreg; i++)
+    pthread_mutex_lock(&reg[i]->lock);
+}
+
+void reload__registry_release(void) {
+  for (size_t i = nreg; i-- > 0;)
+    pthread_mutex_unlock(&reg[i]->lock);
+  pthread_mutex_unlock(&reg_lock);
+}
+
+/* As reload__registry_each, between hold and release. */
+void reload__registry_each_held(void (*fn)(void *, reload_ctx *, const void *),
+                                void *ud, const void *arg) {
+  for (size_t i = 0; i < nreg; i++)
+    fn(ud, reg[i], arg);
+}
+
 bool reload__registry_any(void) {
   return __atomic_load_n(&nreg, __ATOMIC_RELAXED) != 0;
 }

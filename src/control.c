@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "forked.h"
 #include "log.h"
 #include "paths.h"
 
@@ -285,6 +286,8 @@ struct control *control_start(uv_loop_t *loop, const char *config,
 
 void control_unlink(struct control *c) {
   struct stat st;
+  if (forked_child())
+    return; /* the socket is the parent's, still serving */
   /* Only our own socket: a second daemon may have replaced a stale one. */
   if (c && lstat(c->path, &st) == 0 && st.st_ino == c->ino)
     unlink(c->path);

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "control.h"
+#include "forked.h"
 #include "host.h"
 #include "log.h"
 #include "paths.h"
@@ -343,6 +344,8 @@ int cmd_daemon(int argc, char **argv) {
   uv_signal_start(&D.sigint, on_stop_signal, SIGINT);
   uv_signal_start(&D.sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&D.sighup, on_hup, SIGHUP);
+  forked_init();
+  forked_signal(SIGINT);
 
   if (D.run.workdir && chdir(D.run.workdir) < 0) {
     cli_err("cannot change to [program] workdir %s: %s", D.run.workdir,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dirwatch.h"
+#include "forked.h"
 #include "log.h"
 #include "paths.h"
 #include "watch.h"
@@ -338,6 +339,7 @@ static void run(void *arg) {
 }
 
 int watch_start(struct watch *w) {
+  forked_init();
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -349,7 +351,9 @@ int watch_start(struct watch *w) {
 }
 
 void watch_stop(struct watch *w) {
-  if (!w || !w->started)
+  /* A forked child has no watcher thread, and the stop handle's eventfd
+   * is the parent's: sending on it would stop the parent's watcher. */
+  if (!w || !w->started || forked_child())
     return;
   uv_thread_t self = uv_thread_self();
   if (uv_thread_equal(&self, &w->thread)) {

@@ -1,0 +1,51 @@
+/*
+ * fork.c - a child of fork() gets private copies of everything loaded.
+ *
+ * The arena is a memfd mapped twice (see arena.c), so after a plain fork()
+ * parent and child would share every loaded page: a global the child sets
+ * would change in the parent, and a version the parent later links over
+ * freed pages would change code under the child.  A natively linked
+ * program's data is private after fork(), so the child handler gives each
+ * context's arena a fresh memfd with a copy of every page in use, mapped
+ * at the same addresses with the same protections.  The copy costs the
+ * arena's used size once per fork(); posix_spawn(), and with it system()
+ * and popen(), runs no fork handlers and pays nothing.
+ *
+ * The prepare handler holds the registry and every context's lock across
+ * fork(), as glibc holds malloc's: no link is half-done in the child's
+ * copy of the bookkeeping, and no lock is held there by a thread that the
+ * child does not have.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void prepare(void) { reload__registry_hold(); }
+
+static void parent(void) { reload__registry_release(); }
+
+static void copy_ctx(void *ud, reload_ctx *ctx, const void *arg) {
+  (void)ud;
+  (void)arg;
+  int err = ctx->mapped ? reload__arena_fork(&ctx->arena) : 0;
+  /* Nothing better is left to the child than to say so: its loaded
+   * memory is still shared with the parent's. */
+  if (err)
+    reload__log(ctx, RELOAD_LOG_ERROR, NULL,
+                "fork: the child could not get its own copy of the loaded "
+                "code and data (%s); its globals are shared with the parent",
+                strerror(-err));
+}
+
+static void child(void) {
+  reload__registry_each_held(copy_ctx, NULL, NULL);
+  reload__registry_release();
+}
+
+static void install(void) { pthread_atfork(prepare, parent, child); }
+
+void reload__fork_init(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, install);
+}
