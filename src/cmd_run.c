@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "host.h"
+#include "launcher.h"
 #include "log.h"
 #include "paths.h"
 #include "watch.h"
@@ -39,13 +40,21 @@ static int start_watcher(void *ud) {
 
 /* Take out the options only `run` has, leaving the linking ones. */
 static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
-                 bool *perfmap) {
+                 bool *perfmap, const char **argv0) {
   int n = 0;
   bool args = false;
   for (int i = 0; i < argc; i++) {
     if (!args && strcmp(argv[i], "--") == 0)
       args = true;
-    if (!args && strcmp(argv[i], "--watch") == 0)
+    if (!args && strcmp(argv[i], "--argv0") == 0) {
+      if (i + 1 >= argc) {
+        cli_err("run: --argv0 needs a value; see reloadd run --help");
+        return -1;
+      }
+      *argv0 = argv[++i];
+    } else if (!args && strncmp(argv[i], "--argv0=", 8) == 0)
+      *argv0 = argv[i] + 8;
+    else if (!args && strcmp(argv[i], "--watch") == 0)
       *watch = true;
     else if (!args && strcmp(argv[i], "--allow-shared-dirs") == 0)
       *shared = true;
@@ -58,6 +67,44 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
   return n;
 }
 
+/*
+ * argv[0] of the program: --argv0 when given; else the path of a launcher
+ * that runs it again (see launcher.h), named after the first file.  The
+ * launcher is written either way, for /proc/self/exe.
+ */
+static char *program_name(const struct cli_link *o, const char *argv0,
+                          bool perfmap) {
+  char *name = launcher_name(o->files[0]);
+  struct strv files = {0}, libs = {0}, dirs = {0};
+  for (int i = 0; i < o->nfiles; i++)
+    strv_push(&files, o->files[i]);
+  for (int i = 0; i < o->nlibs; i++)
+    strv_push(&libs, o->libs[i]);
+  for (int i = 0; i < o->nlibdirs; i++)
+    strv_push(&dirs, o->libdirs[i]);
+  static const char *const noperf[] = {"--no-perf-map", NULL};
+  struct launcher_spec s = {name ? name : "program", &files, &libs, &dirs,
+                            o->entry, perfmap ? NULL : noperf};
+  char err[512];
+  char *path = launcher_create(&s, err, sizeof err);
+  if (!path && !argv0)
+    cli_err("warning: %s; the program's argv[0] is '%s', which does not run "
+            "it again", err, s.name);
+  strv_free(&files);
+  strv_free(&libs);
+  strv_free(&dirs);
+  if (argv0) {
+    free(path);
+    free(name);
+    return (char *)argv0;
+  }
+  if (path) {
+    free(name);
+    return path;
+  }
+  return name ? name : (char *)"program";
+}
+
 int cmd_run(int argc, char **argv) {
   /* perf report and perf top name loaded functions through the map; it
    * costs a few writes per load, so it is on unless asked otherwise. */
@@ -67,7 +114,12 @@ int cmd_run(int argc, char **argv) {
     cli_err("out of memory");
     return 1;
   }
-  int ac = strip(argc, argv, av, &watch, &shared, &perfmap);
+  const char *argv0 = NULL;
+  int ac = strip(argc, argv, av, &watch, &shared, &perfmap, &argv0);
+  if (ac < 0) {
+    free(av);
+    return 2;
+  }
   struct cli_link o;
   int st = cli_parse_link(ac, av, &o, "run");
   if (st) {
@@ -75,7 +127,6 @@ int cmd_run(int argc, char **argv) {
     return st;
   }
   o.flags = perfmap ? RELOAD_OPT_PERFMAP : 0u;
-  const char *argv0 = o.files[0];
   struct strv abs = {0};
   if (watch) {
     /* The program may chdir(); reloads must still find the files.  The
@@ -122,7 +173,7 @@ int cmd_run(int argc, char **argv) {
     free(av);
     return 1;
   }
-  pargv[0] = (char *)argv0;
+  pargv[0] = program_name(&o, argv0, perfmap);
   for (int i = 0; i < o.nargs; i++)
     pargv[i + 1] = o.args[i];
   /* o.args pointed into av; the strings themselves are argv's. */

@@ -35,6 +35,7 @@ enum kind {
   K_SYMBOL,  /* an identifier */
   K_DIR,     /* one existing directory */
   K_COMMAND, /* a shell command, kept as text */
+  K_TEXT,    /* any text but none */
   K_UINT,    /* whole number in [min, max] */
   K_BOOL,
   K_CHOICE,  /* one of `choices`; stored as its index */
@@ -66,6 +67,7 @@ static const struct keydef keys[CONFIG_NKEYS] = {
     [CK_PROGRAM_LIBRARIES] = {0, "libraries", K_NAMES, F(libraries), 0, 0, NULL, NULL},
     [CK_PROGRAM_LIBRARY_PATHS] = {0, "library_paths", K_DIRS, F(library_paths), 0, 0, NULL, NULL},
     [CK_PROGRAM_ENTRY] = {0, "entry", K_SYMBOL, F(entry), 0, 0, NULL, NULL},
+    [CK_PROGRAM_ARGV0] = {0, "argv0", K_TEXT, F(argv0), 0, 0, NULL, NULL},
     [CK_PROGRAM_ARGS] = {0, "args", K_WORDS, F(args), 0, 0, NULL, NULL},
     [CK_PROGRAM_WORKDIR] = {0, "workdir", K_DIR, F(workdir), 0, 0, NULL, NULL},
     [CK_WATCH_OBJECTS] = {1, "objects", K_GLOBS, F(watch_objects), 0, 0, NULL, NULL},
@@ -596,6 +598,13 @@ static void check_value(struct parse *p, int k) {
     *(char **)field = path;
     break;
   }
+  case K_TEXT:
+    if (!*v)
+      add(&p->errs, r->line, KEYFMT " is empty; give a value or remove the "
+          "line", KEYARG(k));
+    else
+      *(char **)field = strdup(v);
+    break;
   case K_COMMAND:
     if (!*v)
       add(&p->errs, r->line, KEYFMT " is empty; give a shell command or "
@@ -798,6 +807,7 @@ void config_free(struct config *c) {
   strv_free(&c->libraries);
   strv_free(&c->library_paths);
   free(c->entry);
+  free(c->argv0);
   strv_free(&c->args);
   free(c->workdir);
   strv_free(&c->watch_objects);
@@ -835,6 +845,7 @@ void config_dump(const struct config *c, struct buf *out) {
     case K_SYMBOL:
     case K_DIR:
     case K_COMMAND:
+    case K_TEXT:
     case K_FILE: {
       const char *s = *(char *const *)field;
       buf_puts(out, s ? s : "");

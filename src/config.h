@@ -19,6 +19,7 @@ enum config_key {
   CK_PROGRAM_LIBRARIES,
   CK_PROGRAM_LIBRARY_PATHS,
   CK_PROGRAM_ENTRY,
+  CK_PROGRAM_ARGV0,
   CK_PROGRAM_ARGS,
   CK_PROGRAM_WORKDIR,
   CK_WATCH_OBJECTS,
@@ -47,6 +48,7 @@ struct config {
   struct strv libraries;     /* NAME as for -l NAME */
   struct strv library_paths; /* absolute */
   char *entry;               /* default "main" */
+  char *argv0;               /* NULL: the path of the program's launcher */
   struct strv args;
   char *workdir;             /* absolute, or NULL: stay where started */
 

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "forked.h"
 #include "host.h"
+#include "launcher.h"
 #include "log.h"
 #include "paths.h"
 #include "status.h"
@@ -170,6 +171,9 @@ static void on_hup(uv_signal_t *h, int sig) {
       {list_changed(&nc.libraries, &D.run.libraries), "[program] libraries"},
       {list_changed(&nc.library_paths, &D.run.library_paths), "[program] library_paths"},
       {strcmp(nc.entry, D.run.entry) != 0, "[program] entry"},
+      {(nc.argv0 == NULL) != (D.run.argv0 == NULL) ||
+           (nc.argv0 && strcmp(nc.argv0, D.run.argv0) != 0),
+       "[program] argv0"},
       {list_changed(&nc.args, &D.run.args), "[program] args"},
       {(nc.workdir == NULL) != (D.run.workdir == NULL) ||
            (nc.workdir && strcmp(nc.workdir, D.run.workdir) != 0),
@@ -195,6 +199,36 @@ static void on_hup(uv_signal_t *h, int sig) {
   D.cur = nc;
   D.have_cur = true;
   log_msg(RELOAD_LOG_INFO, "configuration reloaded");
+}
+
+/*
+ * argv[0] of the program: [program] argv0, else the path of a launcher
+ * named after the config that runs the program again with `reloadd run`
+ * (see launcher.h).  The launcher is written either way, for
+ * /proc/self/exe.
+ */
+static char *program_name(const char *config) {
+  char *name = launcher_name(config);
+  static const char *const noperf[] = {"--no-perf-map", NULL};
+  bool perf = D.run.perf_map && cli_perf_map_env();
+  struct launcher_spec s = {name ? name : "program", &D.run.objects,
+                            &D.run.libraries, &D.run.library_paths,
+                            D.run.entry, perf ? NULL : noperf};
+  char err[512];
+  char *path = launcher_create(&s, err, sizeof err);
+  if (!path && !D.run.argv0)
+    log_msg(RELOAD_LOG_WARN, "%s; the program's argv[0] is '%s', which does "
+            "not run it again", err, s.name);
+  if (D.run.argv0) {
+    free(path);
+    free(name);
+    return strdup(D.run.argv0);
+  }
+  if (path) {
+    free(name);
+    return path;
+  }
+  return name;
 }
 
 static int start_watcher(void *ud) {
@@ -356,7 +390,7 @@ int cmd_daemon(int argc, char **argv) {
 
   /* The program's arguments: after "--", else [program] args. */
   struct strv pargs = {0};
-  strv_push(&pargs, path_show(D.run.dir, D.run.objects.v[0]));
+  strv_take(&pargs, program_name(path));
   if (nargs >= 0)
     for (int i = 0; i < nargs; i++)
       strv_push(&pargs, args[i]);

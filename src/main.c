@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "launcher.h"
 
 void cli_usage(void) {
   fputs(
@@ -49,6 +50,8 @@ void cli_usage(void) {
 }
 
 int main(int argc, char **argv) {
+  /* A hosted program that runs /proc/self/exe means itself, not reloadd. */
+  launcher_rerun(argc, argv);
   if (argc < 2) {
     cli_usage();
     return 2;

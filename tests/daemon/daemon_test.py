@@ -286,6 +286,7 @@ def dump_of(ws, **over):
     d = {
         "program.objects": "", "program.libraries": "",
         "program.library_paths": "", "program.entry": "main",
+        "program.argv0": "",
         "program.args": "", "program.workdir": "",
         "watch.objects": "", "watch.sources": "", "watch.build": "",
         "watch.build_timeout_s": "300", "watch.debounce_ms": "20",
@@ -314,6 +315,7 @@ objects = build/main.o, build/extra.o
 libraries = m z
 library_paths = libdir
 entry = alt_main
+argv0 = ./my game
 args = one "two words" 'three'
 workdir = wd
 [watch]
@@ -340,7 +342,8 @@ file = logs/r.log
         ws,
         program__objects="%s/build/main.o %s/build/extra.o" % (ws, ws),
         program__libraries="m z", program__library_paths=ws + "/libdir",
-        program__entry="alt_main", program__args='one "two words" three',
+        program__entry="alt_main", program__argv0="./my game",
+        program__args='one "two words" three',
         program__workdir=ws + "/wd", watch__objects=ws + "/build/extra.o",
         watch__sources=ws + "/src/*.c", watch__build="make -s",
         watch__build_timeout_s="7", watch__debounce_ms="35",
@@ -446,7 +449,7 @@ debounce = 5
         "app.ini:8: unknown key 'Objects' in [program]; did you mean "
         "'objects'?",
         "app.ini:9: unknown key 'zzzzzz' in [program]; its keys are objects, "
-        "libraries, library_paths, entry, args, workdir",
+        "libraries, library_paths, entry, argv0, args, workdir",
         "app.ini:10: [program] objects is set twice (first at line 6)",
         "app.ini:11: unknown section [logging]; the sections are [program], "
         "[watch], [reload], [log]",
@@ -1214,7 +1217,7 @@ def t_control_status(ws):
     env, run_dir = control_env(ws)
     lib = lib_setup(ws)
     d = start(ws, env=env)
-    socks = os.listdir(run_dir)
+    socks = [f for f in os.listdir(run_dir) if f.endswith(".sock")]
     eq(len(socks), 1, "sockets in $XDG_RUNTIME_DIR")
     check(re.match(r"^reloadd-app-[0-9a-f]{16}\.sock$", socks[0]), socks[0])
     st = os.stat(os.path.join(run_dir, socks[0]))
@@ -1288,6 +1291,54 @@ def t_control_reload(ws):
     finish(d, lib)
 
 
+def t_fork_then_reload(ws):
+    """Children of the program change nothing of the parent's: globals,
+    watcher, control socket, signals.  The parent then reloads."""
+    env, run_dir = control_env(ws)
+    lib = lib_setup(ws)
+    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    d = start(ws, env=env)
+    check(d.find("out", r"^child 1 status 0$"), "child 1 exited normally")
+    check(d.find("out", r"^child 2 signal 15$"), "child 2 died of SIGTERM")
+    check(d.find("out", r"^forked flag 0$"), "the child's global stayed its own")
+    socks = [f for f in os.listdir(run_dir) if f.endswith(".sock")]
+    eq(len(socks), 1, "the control socket outlives the children")
+    r = run(["status", "app.ini"], ws, env)
+    eq(r.returncode, 0, "status after the children: " + r.stderr)
+    check(not d.find("err", r"stopping"), "a child's SIGTERM did not stop reloadd")
+    write_rename(lib, blob("lib_v2"))
+    value_count(d, 2)
+    want_reloads(d, ["2"], "versions loaded")
+    finish(d, lib)
+
+
+def t_argv0_config(ws):
+    """argv[0] is a launcher named after the config that runs the program
+    again; [program] argv0 replaces it."""
+    env, run_dir = control_env(ws)
+    lib = lib_setup(ws)
+    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    d = start(ws, env=env)
+    _, m = d.wait_for("out", r"^argv0 (.*)$")
+    path = m.group(1)
+    check(path.startswith(os.path.join(run_dir, "reloadd") + "/") and
+          path.endswith("/app") and os.access(path, os.X_OK),
+          "argv[0] is an executable launcher in the runtime directory: " + path)
+    with open(path) as f:
+        text = f.read()
+    check(text.startswith("#!/bin/sh\n") and " run --argv0 " in text and
+          os.path.join(ws, "lib.o") in text, "launcher:\n" + text)
+    finish(d, lib)
+    check(not os.path.exists(path), "the launcher is removed at exit")
+    put(os.path.join(ws, "app.ini"),
+        open(os.path.join(ws, "app.ini")).read().replace(
+            "[program]\n", "[program]\nargv0 = my-game\n"))
+    shutil.copy(obj("lib_v1"), os.path.join(ws, "lib.o"))
+    d = start(ws, env=env)
+    check(d.find("out", r"^argv0 my-game$"), "[program] argv0 is argv[0]")
+    finish(d, lib)
+
+
 def t_control_other_user(ws):
     if os.geteuid() != 0:
         raise Skip("needs root to act as another user")
@@ -1296,7 +1347,8 @@ def t_control_other_user(ws):
     os.chmod(run_dir, 0o755)
     lib = lib_setup(ws)
     d = start(ws, env=env)
-    sock = os.path.join(run_dir, os.listdir(run_dir)[0])
+    sock = os.path.join(run_dir, [f for f in os.listdir(run_dir)
+                                  if f.endswith(".sock")][0])
 
     def as_nobody():
         r, w = os.pipe()
