@@ -94,6 +94,18 @@ enum {
    * with gdb nor with the unwinder, whose tables libgcc would sort for
    * nothing.  The unwind tables are still checked, and problems logged. */
   RELOAD_OPT_NORUN = 1u << 3,
+  /* Behave as an executable linked with -rdynamic: the loaded objects'
+   * global symbols are made visible to the dynamic linker (through a
+   * small shared object made in memory and opened RTLD_GLOBAL after each
+   * link that defines new ones), so that dlsym(RTLD_DEFAULT, ...) finds
+   * them and libraries opened later resolve against them; and their
+   * definitions interpose on the references of the shared libraries the
+   * objects use, as an executable's do (their GOT entries are pointed at
+   * the stable entries).  dlopen() and dladdr() called from loaded code
+   * go through the library, which applies the same to libraries opened
+   * later and names loaded functions and variables.  The host's own
+   * modules, and the malloc family, are left alone. */
+  RELOAD_OPT_EXPORT = 1u << 4,
 };
 
 /* When a reloaded version's functions become the ones that run. */

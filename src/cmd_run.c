@@ -126,7 +126,7 @@ int cmd_run(int argc, char **argv) {
     free(av);
     return st;
   }
-  o.flags = perfmap ? RELOAD_OPT_PERFMAP : 0u;
+  o.flags = (perfmap ? RELOAD_OPT_PERFMAP : 0u) | RELOAD_OPT_EXPORT;
   struct strv abs = {0};
   if (watch) {
     /* The program may chdir(); reloads must still find the files.  The

@@ -337,8 +337,9 @@ int cmd_daemon(int argc, char **argv) {
       .mode = (reload_mode)D.run.mode,
       .reset_state = !D.run.keep_state,
       .retire_ms = D.run.retire_ms,
-      .flags = D.run.perf_map && cli_perf_map_env() ? RELOAD_OPT_PERFMAP
-                                                    : 0u,
+      .flags = (D.run.perf_map && cli_perf_map_env() ? RELOAD_OPT_PERFMAP
+                                                     : 0u) |
+               RELOAD_OPT_EXPORT,
   };
   D.ctx = reload_open(&opt);
   if (!D.ctx) {
