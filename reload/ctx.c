@@ -26,6 +26,11 @@ reload_ctx *reload_open(const reload_options *opt) {
   ctx->pending_tail = &ctx->pending;
   pthread_mutex_init(&ctx->lock, NULL);
   reload__fork_init();
+  if (ctx->opt.flags & RELOAD_OPT_EXPORT) {
+    /* Before this context loads anything: what is there is the host's. */
+    reload__export_init();
+    reload__export_note(ctx);
+  }
   if (reload__registry_add(ctx)) {
     free(ctx);
     return NULL;
@@ -47,6 +52,7 @@ void reload_close(reload_ctx *ctx) {
   if (!ctx)
     return;
   reload__registry_remove(ctx);
+  reload__export_close(ctx);
   reload__retire_close(ctx);
   for (reload__obj *o = ctx->pending, *nx; o; o = nx) {
     nx = o->next;
@@ -311,7 +317,12 @@ int reload_link(reload_ctx *ctx) {
   if (!ctx)
     return RELOAD_EINVAL;
   reload__clear_err(ctx);
-  return reload__link_all(ctx);
+  int r = reload__link_all(ctx);
+  /* The program links whether or not ld.so can be shown it; failing that
+   * is logged. */
+  if (!r && reload__export(ctx))
+    reload__forget_err(ctx);
+  return r;
 }
 
 void *reload_sym(reload_ctx *ctx, const char *name) {

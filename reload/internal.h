@@ -378,6 +378,13 @@ uint64_t *reload__entry_slot(const reload_ctx *ctx, uint32_t idx);
 uint64_t reload__entry_removed(const reload_ctx *ctx, uint32_t idx);
 void reload__entries_free(reload_ctx *ctx);
 
+/* export.c: the synthetic modules that show the program to ld.so. */
+typedef struct reload__export_mod {
+  void *handle;
+  int fd;
+  uint64_t base;
+} reload__export_mod;
+
 struct reload_ctx {
   reload_options opt;
   reload__arena arena;
@@ -407,6 +414,9 @@ struct reload_ctx {
   void (**fini)(void);      /* fini entries in the order they must run */
   size_t nfini, capfini;
   reload_stats stats;
+  reload__symtab exported;      /* name -> address, as exported */
+  reload__export_mod *exports;
+  size_t nexports;
 };
 
 /* Record an error: the first one becomes the context's message; each is
@@ -525,5 +535,19 @@ void reload__symtab_truncate(reload__symtab *t, uint32_t n);
 void reload__symtab_forget(reload_ctx *ctx, const reload__obj *o);
 
 uint64_t reload__now_ns(void);
+
+/* export.c (RELOAD_OPT_EXPORT): after a successful link or reload, show
+ * new global symbols to the dynamic linker and interpose on libraries'
+ * references to them.  Takes ctx->lock. */
+void reload__export_init(void);
+int reload__export(reload_ctx *ctx);
+void reload__export_note(reload_ctx *ctx);
+void reload__export_forget(reload_ctx *ctx);
+void reload__export_close(reload_ctx *ctx);
+/* What loaded code's dlopen, dlsym and dladdr resolve to. */
+void *reload__dlopen(const char *file, int mode);
+void *reload__dlsym(void *handle, const char *name);
+/* `info` is a Dl_info (an unnamed struct in <dlfcn.h>). */
+int reload__dladdr(const void *addr, void *info);
 
 #endif /* RELOAD_INTERNAL_H */

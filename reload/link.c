@@ -324,7 +324,15 @@ static int my_pthread_atfork(void (*prepare)(void), void (*parent)(void),
   return __register_atfork(prepare, parent, child, &dso_handle);
 }
 
-static void *builtin(const char *name) {
+static void *builtin(const reload_ctx *ctx, const char *name) {
+  if (ctx->opt.flags & RELOAD_OPT_EXPORT) {
+    if (strcmp(name, "dlopen") == 0)
+      return (void *)(uintptr_t)reload__dlopen;
+    if (strcmp(name, "dlsym") == 0)
+      return (void *)(uintptr_t)reload__dlsym;
+    if (strcmp(name, "dladdr") == 0)
+      return (void *)(uintptr_t)reload__dladdr;
+  }
   if (name[0] == '_') {
     if (strcmp(name, "__tls_get_addr") == 0)
       return (void *)(uintptr_t)reload__tls_get_addr;
@@ -354,7 +362,7 @@ static int resolve(reload__link *L) {
       g->kind = RELOAD__SYM_ABS; /* its value is each object's GOT */
       continue;
     }
-    void *a = builtin(g->name);
+    void *a = builtin(ctx, g->name);
     if (!a)
       a = reload__lib_sym(ctx, g->name);
     if (a) {

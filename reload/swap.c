@@ -517,6 +517,8 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
   ctx->report = rep;
   ctx->stats.reloads++;
   pthread_mutex_unlock(&ctx->lock);
+  if (reload__export(ctx))
+    reload__forget_err(ctx);
   reload__retire_from(ctx, self_sp);
   return (int)o->version;
 }
