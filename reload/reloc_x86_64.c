@@ -316,6 +316,11 @@ static int commit(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
   return 0;
 }
 
+static bool discarded(const reload__obj *o, uint32_t sym) {
+  uint32_t s = reload__sym_shndx(o, sym);
+  return s != SHN_UNDEF && s < o->nsec && o->secs[s].discard;
+}
+
 int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
   const uint64_t got = o->gotaddr;
   int err = 0;
@@ -337,6 +342,12 @@ int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old) {
     for (uint64_t k = 0; k < n; k++) {
       uint32_t sym = ELF64_R_SYM(r[k].r_info);
       uint32_t type = ELF64_R_TYPE(r[k].r_info);
+      /* Unwind data of a COMDAT copy that was discarded: ld drops its
+       * FDE.  The field keeps the object's bytes, and the unwind-table
+       * check (ehframe.c) makes an FDE for code that is not here match
+       * nothing. */
+      if (unwind && sym < o->firstglobal && discarded(o, sym))
+        continue;
       uint64_t S = o->symval[sym];
       int64_t A = r[k].r_addend;
       uint64_t P = sec->addr + r[k].r_offset;
