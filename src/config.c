@@ -110,6 +110,10 @@ struct raw {
 
 enum { SEC_NONE = -1, SEC_UNKNOWN = -2 };
 
+/* The longest line inih is given, in bytes: a config is a few kilobytes,
+ * and a line of 16 MiB is no config's. */
+#define MAX_LINE (16 << 20)
+
 struct parse {
   struct config *c;
   const char *text;
@@ -394,6 +398,50 @@ static int handler(void *user, const char *section, const char *name,
   r->line = p->lineno;
   p->last_key = k;
   return 1;
+}
+
+/* The longest line of the text, newline included. */
+static size_t longest_line(const char *s, size_t len) {
+  size_t most = 0;
+  for (size_t i = 0; i < len;) {
+    const char *nl = memchr(s + i, '\n', len - i);
+    size_t n = nl ? (size_t)(nl - (s + i)) + 1 : len - i;
+    if (n > most)
+      most = n;
+    i += n;
+  }
+  return most;
+}
+
+/*
+ * Hand every line to inih in one piece, however long.  inih reads into a
+ * buffer of a fixed size, which Debian's build (r55) lets us choose at
+ * run time: on the heap (a long line on the stack could overflow a
+ * thread's), exactly as large as the longest line needs.  Growing it with
+ * ini_allow_realloc instead would make inih ask the reader for the rest
+ * of a line in pieces, which the reader's line counting cannot follow.
+ * The settings are inih's, process-wide: they are put back afterwards.
+ */
+static void parse_lines(struct parse *p) {
+  bool stack = ini_use_stack, grow = ini_allow_realloc;
+  int max = ini_max_line, initial = ini_initial_alloc;
+  /* Room for '\r', '\n' and NUL; beyond the cap, the reader says the
+   * line is too long rather than inih failing to allocate. */
+  size_t want = longest_line(p->text, p->len) + 3;
+  if (want < 200)
+    want = 200;
+  if (want > MAX_LINE)
+    want = MAX_LINE;
+  ini_use_stack = false;
+  ini_allow_realloc = false;
+  ini_max_line = ini_initial_alloc = (int)want;
+  /* inih's own return (the first bad line) adds nothing: the reader has
+   * already recorded every bad line. */
+  ini_parse_stream(reader, p, handler, p);
+  ini_use_stack = stack;
+  ini_allow_realloc = grow;
+  ini_max_line = max;
+  ini_initial_alloc = initial;
 }
 
 /* ---- Checking values ---- */
@@ -775,9 +823,7 @@ int config_load(struct config *c, const char *path, struct buf *errs,
   }
   struct parse p = {.c = c, .text = text, .len = len, .section = SEC_NONE,
                     .last_key = -1};
-  /* inih's own return (the first bad line) adds nothing: the reader has
-   * already recorded every bad line. */
-  ini_parse_stream(reader, &p, handler, &p);
+  parse_lines(&p);
   free(text);
 
   for (int k = 0; k < CONFIG_NKEYS; k++) {

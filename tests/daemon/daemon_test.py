@@ -628,12 +628,22 @@ def t_config_continuation(ws):
 
 
 def t_config_long_line(ws):
-    shutil.copy(obj("lib_v1"), os.path.join(ws, "a.o"))
-    long_value = "x" * 300
-    expect_errors(ws, "[program]\nobjects = a.o\n[watch]\nbuild = echo %s\n"
-                  "debounce_ms = 5\n" % long_value, [
-                      "app.ini:4: line is longer than 197 characters; "
-                      "continue a long value on indented lines below its key"])
+    """Lines of any length: 5,000 characters of objects and of args, each
+    on one line, are read whole, and so are the keys after them."""
+    names = ["obj%03d_%s.o" % (i, "x" * 12) for i in range(300)]
+    for n in names:
+        shutil.copy(obj("lib_v1"), os.path.join(ws, n))
+    objects = " ".join(names)
+    words = ["word%04d" % i for i in range(560)]
+    args = " ".join(words)
+    check(len(objects) > 5000 and len(args) > 5000, "lines too short")
+    r = validate(ws, "[program]\nobjects = %s\nargs = %s\n[watch]\n"
+                 "debounce_ms = 5\n" % (objects, args))
+    eq((r.returncode, r.stderr), (0, ""), "exit status and stderr")
+    full = " ".join(os.path.join(ws, n) for n in names)
+    eq(r.stdout, dump_of(ws, program__objects=full, program__args=args,
+                         watch__objects=full, watch__debounce_ms="5"),
+       "the settings")
 
 
 def t_config_missing_file(ws):
