@@ -1,6 +1,7 @@
 /*
  * main.c - reloadd: dispatch to a subcommand.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,14 +13,15 @@ void cli_usage(void) {
   fputs(
       "usage: reloadd [-v|-q] [--color=WHEN] [--validate] CONFIG.ini "
       "[-- ARG...]\n"
-      "       reloadd run [--watch] [--no-perf-map] [-l NAME]... [-L DIR]... "
-      "[--entry SYM] "
-      "FILE... [-- ARG...]\n"
+      "       reloadd run [--watch [--allow-shared-dirs]] [--no-perf-map] "
+      "[--argv0 NAME]\n"
+      "                   [-l NAME]... [-L DIR]... [--entry SYM] FILE... "
+      "[-- ARG...]\n"
       "       reloadd check [-l NAME]... [-L DIR]... [-v] FILE...\n"
       "       reloadd inspect FILE...\n"
       "       reloadd status CONFIG.ini [--json]\n"
       "       reloadd reload CONFIG.ini [FILE]\n"
-      "       reloadd --help | --version\n"
+      "       reloadd [COMMAND] --help | --version\n"
       "\n"
       "FILE is an ELF relocatable object (.o) or an ar archive (.a) for\n"
       "x86-64, built with -fPIC or -fPIE.  Archive members are pulled in\n"
@@ -31,6 +33,10 @@ void cli_usage(void) {
       "  run      link the files in memory and call main(argc, argv, envp)\n"
       "           (or --entry SYM); the exit status is the program's\n"
       "  --watch  reload any of the files that changes while it runs\n"
+      "  --allow-shared-dirs  with --watch, load files from directories\n"
+      "           other users may write to (they could run code as you)\n"
+      "  --argv0 NAME  the program's argv[0] (default: the path of a\n"
+      "           script that runs it again)\n"
       "  --no-perf-map  do not keep /tmp/perf-PID.map, which names the\n"
       "           loaded functions for perf (run and the daemon keep it;\n"
       "           in a config: [reload] perf_map = false; for both:\n"
@@ -45,8 +51,18 @@ void cli_usage(void) {
       "  --color  colour log lines: auto (default), always or never\n"
       "  -l NAME  resolve symbols against libNAME.so\n"
       "  -L DIR   search DIR for -l libraries first\n"
-      "  -v       say more (repeat for debug output)\n",
+      "  -v       say more (repeat for debug output)\n"
+      "  --help   print this and exit, also after a command (run --help)\n",
       stdout);
+}
+
+/* --help or -h among the options of any command: before "--", after
+ * which the arguments are the program's. */
+static bool wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return true;
+  return false;
 }
 
 int main(int argc, char **argv) {
@@ -57,8 +73,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
-  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-      strcmp(cmd, "help") == 0) {
+  if (strcmp(cmd, "help") == 0 || wants_help(argc, argv)) {
     cli_usage();
     return 0;
   }

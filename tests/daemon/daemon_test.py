@@ -774,6 +774,25 @@ def t_config_args_override(ws):
     eq(r.stdout, "cwd %s\n" % ws, "an empty -- gives no arguments")
 
 
+# ---- the command line ----------------------------------------------------
+
+def t_cli_help(ws):
+    """--help after any command prints the usage, which lists every option
+    of `run`; after "--" it is the program's."""
+    for cmd in (["run"], ["check"], ["inspect"], ["status"], ["reload"],
+                ["run", "--watch", "x.o"], ["status", "app.ini", "-h"]):
+        r = run(cmd + (["--help"] if cmd[-1] != "-h" else []), ws)
+        eq((r.returncode, r.stderr), (0, ""), " ".join(cmd) + " --help")
+        check(r.stdout.startswith("usage: reloadd "), r.stdout)
+        for opt in ("--allow-shared-dirs", "--argv0 NAME", "--no-perf-map"):
+            check(opt in r.stdout, "the usage does not list %s:\n%s" %
+                  (opt, r.stdout))
+    shutil.copy(obj("args_main"), os.path.join(ws, "args.o"))
+    r = run(["run", "--entry", "alt_main", "args.o", "--", "--help"], ws)
+    eq((r.returncode, r.stdout), (5, "arg 1 [--help]\ncwd %s\n" % ws),
+       "--help after -- goes to the program")
+
+
 # ---- the watcher ---------------------------------------------------------
 
 def t_watch_inplace(ws):
