@@ -793,6 +793,34 @@ def t_cli_help(ws):
        "--help after -- goes to the program")
 
 
+def t_check_summary(ws):
+    """`reloadd check`'s last line says what was read before a link failed,
+    never "0 sections ... 0 relocations"."""
+    shutil.copy(obj("lib_undef"), os.path.join(ws, "undef.o"))
+    shutil.copy(obj("lib_v1"), os.path.join(ws, "a.o"))
+    put(os.path.join(ws, "junk.o"), "not an object\n")
+    r = run(["check", "undef.o"], ws)
+    eq(r.returncode, 1, "exit status: " + r.stderr)
+    last = r.stderr.splitlines()[-1]
+    check(re.match(r"^reloadd: the link failed \(1 problem\) after reading "
+                   r"1 object and \d+ symbols; nothing was laid out; "
+                   r"[\d.]+ ms$", last), "summary: " + r.stderr)
+    r = run(["check", "junk.o"], ws)
+    eq(r.returncode, 1, "exit status: " + r.stderr)
+    check(re.match(r"^junk\.o: .*\nreloadd: the link failed \(1 problem\): "
+                   r"no object could be read; [\d.]+ ms\n$", r.stderr),
+          "summary: " + r.stderr)
+    r = run(["check", "a.o", "junk.o", "undef.o"], ws)
+    check(re.search(r"\nreloadd: the link failed \(1 problem\) after "
+                    r"reading 2 objects; nothing was laid out; [\d.]+ ms\n$",
+                    r.stderr), "summary: " + r.stderr)
+    check(" 0 sections" not in r.stderr, r.stderr)
+    r = run(["check", "a.o"], ws)
+    eq(r.returncode, 0, "exit status: " + r.stderr)
+    check(re.match(r"^reloadd: 1 objects, \d+ sections, \d+ symbols, \d+ "
+                   r"relocations, [\d.]+ ms\n$", r.stderr), r.stderr)
+
+
 # ---- the watcher ---------------------------------------------------------
 
 def t_watch_inplace(ws):
