@@ -418,13 +418,58 @@ static void dead_close(reload_ctx *ctx) {
   wunlock();
 }
 
-/* A version is going: its hits not logged yet must not point at it.  Its
- * handlers are all done (drop() held the write lock). */
+/*
+ * The stale hits already logged in full, one per version, function and
+ * kind (sent on, or let finish), under ring_lock.  A thread that stays in
+ * old code (a main that never returns, a worker's loop) faults again each
+ * time the version is retired anew, for as long as it runs: the first hit
+ * is a warning with its backtrace, the later ones a debug line each (they
+ * are all counted in the stats all the same).
+ */
+static struct seen {
+  const reload__obj *o;
+  const reload__fn *f;
+  bool forwarded;
+} *seen;
+static size_t nseen, capseen;
+
+/* Whether this is the first hit of its kind; noted if so.  Out of memory,
+ * every hit is the first: too much said rather than too little. */
+static bool first_hit(const reload__obj *o, const reload__fn *f,
+                      bool forwarded) {
+  for (size_t i = 0; i < nseen; i++)
+    if (seen[i].o == o && seen[i].f == f && seen[i].forwarded == forwarded)
+      return false;
+  if (nseen == capseen) {
+    size_t cap = capseen ? 2 * capseen : 16;
+    struct seen *v = realloc(seen, cap * sizeof *v);
+    if (!v)
+      return true;
+    seen = v;
+    capseen = cap;
+  }
+  seen[nseen++] = (struct seen){o, f, forwarded};
+  return true;
+}
+
+/* Called with ring_lock held. */
+static void seen_forget(const reload__obj *o) {
+  for (size_t i = 0; i < nseen;)
+    if (seen[i].o == o)
+      seen[i] = seen[--nseen];
+    else
+      i++;
+}
+
+/* A version is going: its hits not logged yet must not point at it, nor
+ * may a version that later has its address pass for it.  Its handlers
+ * are all done (drop() held the write lock). */
 static void ring_forget(const reload__obj *o) {
   pthread_mutex_lock(&ring_lock);
   for (unsigned i = 0; i < RING; i++)
     if (__atomic_load_n(&ring[i].o, __ATOMIC_RELAXED) == o)
       __atomic_store_n(&ring[i].o, NULL, __ATOMIC_RELAXED);
+  seen_forget(o);
   pthread_mutex_unlock(&ring_lock);
 }
 
@@ -500,12 +545,24 @@ static void drain(reload_ctx *ctx) {
     reload__obj *o = c.o;
     const reload__fn *f = reload__fn_containing(o, c.addr);
     const char *fn = f ? reload__sym_name(o, f->sym) : "?";
-    reload__log(ctx, RELOAD_LOG_WARN, o->unit ? o->unit->key : o->name,
-                "stale code reached: %s v%u, function %s%s",
-                o->unit ? o->unit->key : o->name, o->version, fn,
-                c.forwarded ? " (forwarded to the newest version)"
-                            : " (let it finish)");
-    reload__report_frames(ctx, RELOAD_LOG_WARN, c.pcs, c.npc);
+    const char *key = o->unit ? o->unit->key : o->name;
+    const char *how = c.forwarded ? " (forwarded to the newest version)"
+                                  : " (let it finish)";
+    if (first_hit(o, f, c.forwarded)) {
+      reload__log(ctx, RELOAD_LOG_WARN, key,
+                  "stale code reached: %s v%u, function %s%s; later hits "
+                  "of it are counted and logged at debug level",
+                  key, o->version, fn, how);
+      reload__report_frames(ctx, RELOAD_LOG_WARN, c.pcs, c.npc);
+    } else {
+      reload__log(ctx, RELOAD_LOG_DEBUG, key,
+                  "stale code reached again: %s v%u, function %s%s; %llu "
+                  "hits of v%u so far",
+                  key, o->version, fn, how,
+                  (unsigned long long)__atomic_load_n(&o->stale_hits,
+                                                      __ATOMIC_RELAXED),
+                  o->version);
+    }
   }
   pthread_mutex_unlock(&ring_lock);
 }
@@ -636,6 +693,7 @@ void reload__retire_close(reload_ctx *ctx) {
   dead_close(ctx);
   for (reload__unit *u = ctx->units; u; u = u->next)
     for (reload__obj *o = u->newest; o; o = o->older) {
+      ring_forget(o);
       reload__debug_remove(ctx, o, false);
       if (o->ticket) {
         wlock();
