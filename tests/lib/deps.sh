@@ -7,15 +7,16 @@
 #   once and `apt-get install`. As root it calls apt-get directly, otherwise
 #   through sudo. Returns non-zero if the install fails.
 
-# The build: meson + ninja + a C compiler (gcc is the default, clang for the
+# The build: meson + ninja + C and C++ compilers (gcc is the default, clang for the
 # second-compiler tests), binutils (ar, nm, readelf used by tests).
 # The programs and libraries the tests link: libuv, libsigsegv, libinih,
-# SDL2, zlib (libz.a), Lua 5.4 (liblua5.4.a).
+# SDL2, zlib (libz.a), Lua 5.4 (liblua5.4.a); GoogleTest's sources
+# (googletest: /usr/src/googletest), whose own tests run hosted and native.
 # The benchmarks: llvm-14 (llvm-jitlink-14), libssl-dev (libcrypto.a) and
 # libsqlite3-dev (libsqlite3.a) as large real archives, python3 for scripts.
 # The debugging-aids tests (tests/debug): gdb, to check what it makes of
 # loaded code.
-RELOAD_DEPS="meson ninja-build pkg-config gcc clang binutils
+RELOAD_DEPS="meson ninja-build pkg-config gcc g++ clang binutils googletest
 libuv1-dev libsigsegv-dev libinih-dev libsdl2-dev zlib1g-dev liblua5.4-dev
 llvm-14 libssl-dev libsqlite3-dev python3 gdb"
 
