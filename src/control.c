@@ -1,7 +1,17 @@
 /*
  * control.c - the control socket, both ends.
+ *
+ * Where the socket is depends on the daemon's environment
+ * ($XDG_RUNTIME_DIR), which a client need not share: a shell under sudo or
+ * ssh, an editor started by a desktop session.  So every daemon has its
+ * socket, or leaves a pointer to it (a symlink), in one fixed place that
+ * depends on the config alone: beside the config's real file, named as
+ * the socket of a daemon without XDG_RUNTIME_DIR.  A client asks its own
+ * place first, then the fixed place, then beside the config as it named
+ * it, and says where it looked when nobody answers.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +27,18 @@
 #include "paths.h"
 
 #define MAX_REQUEST 4096
+#define SUN_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+/* The places a daemon may be found at: see places(). */
+#define NPLACES 3
 
 struct control {
   uv_pipe_t server;
   control_fn fn;
   void *ud;
-  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  char path[SUN_MAX];
   ino_t ino; /* of our socket file: unlink only that */
+  char *pointer; /* the symlink to it we left, or NULL */
+  ino_t pointer_ino;
 };
 
 struct conn {
@@ -88,7 +103,69 @@ int control_path(const char *config, char *out, size_t len, char *err,
   return 0;
 }
 
+/* "DIR/.NAME.reloadd.sock" for the file at absolute path `file`. */
+static char *beside(const char *file) {
+  char *dir = path_dir(file);
+  const char *base = path_base(file);
+  size_t n = (dir ? strlen(dir) : 0) + strlen(base) + 20;
+  char *out = dir ? malloc(n) : NULL;
+  if (out)
+    snprintf(out, n, "%s/.%s.reloadd.sock", strcmp(dir, "/") ? dir : "",
+             base);
+  free(dir);
+  return out;
+}
+
+/*
+ * Where a daemon of `config` may be found, each once: `own`, this
+ * process's place (control_path()); beside the config's real file, where
+ * every daemon leaves a pointer (or has its socket); beside the config as
+ * named, where a daemon without XDG_RUNTIME_DIR that was given the config
+ * through a symlink listens.  Returns how many; out of memory, fewer.
+ */
+static size_t places(const char *config, const char *own,
+                     char *out[NPLACES]) {
+  size_t n = 0;
+  out[n++] = strdup(own);
+  char *real = realpath(config, NULL);
+  char *abs = path_join(NULL, config);
+  char *more[2] = {real ? beside(real) : NULL, abs ? beside(abs) : NULL};
+  free(real);
+  free(abs);
+  for (size_t i = 0; i < 2; i++) {
+    bool dup = !more[i];
+    for (size_t j = 0; j < n && !dup; j++)
+      dup = out[j] && strcmp(out[j], more[i]) == 0;
+    if (dup)
+      free(more[i]);
+    else
+      out[n++] = more[i];
+  }
+  if (!out[0]) {
+    for (size_t i = 1; i < n; i++)
+      free(out[i]);
+    return 0;
+  }
+  return n;
+}
+
+static void free_places(char *v[NPLACES], size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(v[i]);
+}
+
+/* The fixed place: beside the config's real file (NULL: out of memory, or
+ * the config is gone). */
+static char *pointer_path(const char *config) {
+  char *real = realpath(config, NULL);
+  char *p = real ? beside(real) : NULL;
+  free(real);
+  return p;
+}
+
 static int connect_to(const char *path) {
+  if (strlen(path) >= SUN_MAX)
+    return -ENAMETOOLONG;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -errno;
@@ -102,6 +179,129 @@ static int connect_to(const char *path) {
     return -e;
   }
   return fd;
+}
+
+/* What one place held, for the message when nobody answers. */
+struct look {
+  char target[PATH_MAX]; /* the socket a pointer leads to, or "" */
+  int err;               /* ENOENT or ECONNREFUSED: nobody there */
+  unsigned uid;          /* with err EPERM: whose socket it is */
+};
+
+/*
+ * Connect to the daemon at `place`, its socket or a pointer to one, and
+ * make sure it is ours: a pointer in a directory others may write to could
+ * lead to anyone's socket.  Returns the descriptor, or -1 with what was
+ * there in `l`.
+ */
+static int reach(const char *place, struct look *l) {
+  memset(l, 0, sizeof *l);
+  const char *sock = place;
+  struct stat st;
+  if (lstat(place, &st) == 0 && S_ISLNK(st.st_mode)) {
+    char t[PATH_MAX];
+    ssize_t n = readlink(place, t, sizeof t - 1);
+    if (n > 0) {
+      t[n] = '\0';
+      char *dir = path_dir(place);
+      char *abs = t[0] == '/' ? strdup(t) : path_join(dir, t);
+      snprintf(l->target, sizeof l->target, "%s", abs ? abs : t);
+      free(abs);
+      free(dir);
+      sock = l->target;
+    }
+  }
+  int fd = connect_to(sock);
+  if (fd < 0) {
+    l->err = -fd;
+    return -1;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+      cred.uid != geteuid()) {
+    l->err = EPERM;
+    l->uid = len == sizeof cred ? (unsigned)cred.uid : (unsigned)-1;
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static bool nobody(const struct look *l) {
+  return l->err == ENOENT || l->err == ECONNREFUSED;
+}
+
+/* "no answer on P" or "P: why", with where a pointer led. */
+static void describe(struct buf *b, const char *place, const struct look *l,
+                     bool first) {
+  if (nobody(l))
+    buf_printf(b, "%s %s", first ? "no answer on" : "nor on", place);
+  else if (l->err == EPERM)
+    buf_printf(b, "%s is served by uid %u, not by uid %u", place, l->uid,
+               (unsigned)geteuid());
+  else
+    buf_printf(b, "%s: %s", place, strerror(l->err));
+  if (l->target[0])
+    buf_printf(b, ", which points to %s", l->target);
+}
+
+/* Whether a daemon answers at one of the places (another user's too: its
+ * socket is not ours to replace); its socket's path goes to `at`. */
+static bool answered(char *const *where, size_t n, char *at, size_t len) {
+  for (size_t i = 0; i < n; i++) {
+    struct look l;
+    int fd = reach(where[i], &l);
+    if (fd >= 0)
+      close(fd);
+    if (fd >= 0 || l.err == EPERM) {
+      snprintf(at, len, "%s", l.target[0] ? l.target : where[i]);
+      return true;
+    }
+  }
+  return false;
+}
+
+/*
+ * Leave the pointer to our socket in the fixed place, replacing one a
+ * daemon that died left there (answered() made sure nobody answers).
+ * Best effort: the daemon works without it, only a client with another
+ * XDG_RUNTIME_DIR will not find it, which the warning says.
+ */
+static void leave_pointer(struct control *c, const char *config) {
+  char *p = pointer_path(config);
+  if (!p || strcmp(p, c->path) == 0) {
+    free(p);
+    return;
+  }
+  struct stat st;
+  const char *why = NULL;
+  if (lstat(p, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISSOCK(st.st_mode))
+    why = "something else is there";
+  size_t n = strlen(p) + 32;
+  char *tmp = why ? NULL : malloc(n);
+  if (tmp) {
+    /* Made aside and renamed over: a client never sees it half made. */
+    snprintf(tmp, n, "%s.%ld.tmp", p, (long)getpid());
+    unlink(tmp);
+    if (symlink(c->path, tmp) < 0 || rename(tmp, p) < 0 ||
+        lstat(p, &st) < 0) {
+      why = strerror(errno);
+      unlink(tmp);
+    }
+  } else if (!why) {
+    why = "out of memory";
+  }
+  free(tmp);
+  if (why) {
+    log_msg(RELOAD_LOG_WARN, "cannot leave a pointer to the control socket "
+            "at %s: %s; reloadd status and reload find this daemon only "
+            "with XDG_RUNTIME_DIR as it has it", p, why);
+    free(p);
+    return;
+  }
+  c->pointer = p;
+  c->pointer_ino = st.st_ino;
 }
 
 static void on_conn_closed(uv_handle_t *h) {
@@ -230,23 +430,29 @@ struct control *control_start(uv_loop_t *loop, const char *config,
     free(c);
     return NULL;
   }
+  /* Another daemon of this config, in our place or, started with another
+   * XDG_RUNTIME_DIR, in the others. */
+  char *where[NPLACES];
+  size_t nw = places(config, c->path, where);
+  char at[PATH_MAX];
+  bool running = answered(where, nw, at, sizeof at);
+  free_places(where, nw);
+  if (running) {
+    snprintf(err, errlen, "another reloadd is already running %s (its "
+             "control socket is %s)", config, at);
+    free(c);
+    return NULL;
+  }
   struct stat st;
   if (lstat(c->path, &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
+    if (!S_ISSOCK(st.st_mode) && !S_ISLNK(st.st_mode)) {
       snprintf(err, errlen, "%s exists and is not a socket; remove it",
                c->path);
       free(c);
       return NULL;
     }
-    int fd = connect_to(c->path);
-    if (fd >= 0) {
-      close(fd);
-      snprintf(err, errlen, "another reloadd is already running %s (its "
-               "control socket is %s)", config, c->path);
-      free(c);
-      return NULL;
-    }
-    /* Left behind by a daemon that died: nobody answers on it. */
+    /* Left behind by a daemon that died (its socket, or its pointer):
+     * nobody answers on it. */
     unlink(c->path);
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -281,6 +487,7 @@ struct control *control_start(uv_loop_t *loop, const char *config,
     unlink(c->path);
     return NULL; /* the caller gives up; the handle dies with the process */
   }
+  leave_pointer(c, config);
   return c;
 }
 
@@ -288,28 +495,68 @@ void control_unlink(struct control *c) {
   struct stat st;
   if (forked_child())
     return; /* the socket is the parent's, still serving */
-  /* Only our own socket: a second daemon may have replaced a stale one. */
+  /* Only our own socket: a second daemon may have replaced a stale one;
+   * and so with the pointer. */
   if (c && lstat(c->path, &st) == 0 && st.st_ino == c->ino)
     unlink(c->path);
+  if (c && c->pointer && lstat(c->pointer, &st) == 0 &&
+      st.st_ino == c->pointer_ino)
+    unlink(c->pointer);
 }
 
 const char *control_socket(const struct control *c) { return c->path; }
 
+/* The message for a client that reached nobody: where it looked and what
+ * was there, in order. */
+static void unreached(const char *config, char *const *where, size_t n,
+                      const struct look *looks, char *err, size_t errlen) {
+  bool none = true;
+  for (size_t i = 0; i < n; i++)
+    none = none && nobody(&looks[i]);
+  struct buf b = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      buf_puts(&b, none ? ", " : "; ");
+    describe(&b, where[i], &looks[i], !none || i == 0);
+  }
+  if (none)
+    snprintf(err, errlen, "no reloadd is running %s (%s)", config,
+             buf_str(&b));
+  else if (n == 1 && looks[0].err != EPERM && !looks[0].target[0])
+    snprintf(err, errlen, "cannot reach the reloadd running %s at %s: %s",
+             config, where[0], strerror(looks[0].err));
+  else
+    snprintf(err, errlen, "cannot reach the reloadd running %s: %s", config,
+             buf_str(&b));
+  buf_free(&b);
+}
+
 int control_request(const char *config, const char *request,
                     struct buf *out, char *err, size_t errlen) {
-  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  if (control_path(config, path, sizeof path, err, errlen))
+  char own[SUN_MAX];
+  if (control_path(config, own, sizeof own, err, errlen))
     return -1;
-  int fd = connect_to(path);
-  if (fd < 0) {
-    if (fd == -ENOENT || fd == -ECONNREFUSED)
-      snprintf(err, errlen, "no reloadd is running %s (no answer on %s)",
-               config, path);
-    else
-      snprintf(err, errlen, "cannot reach the reloadd running %s at %s: %s",
-               config, path, strerror(-fd));
+  char *where[NPLACES];
+  size_t nw = places(config, own, where);
+  if (!nw) {
+    snprintf(err, errlen, "out of memory");
     return -1;
   }
+  struct look looks[NPLACES];
+  int fd = -1;
+  size_t i = 0;
+  while (i < nw && (fd = reach(where[i], &looks[i])) < 0)
+    i++;
+  if (fd < 0) {
+    unreached(config, where, nw, looks, err, errlen);
+    free_places(where, nw);
+    return -1;
+  }
+  /* For the messages below: the socket that answered. */
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%.*s", PATH_MAX - 1,
+           looks[i].target[0] ? looks[i].target : where[i]);
+  free_places(where, nw);
   size_t n = strlen(request);
   char *line = malloc(n + 2);
   if (!line) {

@@ -1469,6 +1469,74 @@ def t_control_second_daemon(ws):
     finish(d, lib)
 
 
+def t_control_elsewhere(ws):
+    """`status` and `reload` find the daemon of a config whatever
+    XDG_RUNTIME_DIR either side has, and through a symlink to the config:
+    the daemon leaves a pointer to its socket beside the config's real
+    file.  When nobody answers, the client names every place it tried."""
+    env_a, run_a = control_env(ws)
+    run_b = os.path.join(ws, "run-b")
+    os.makedirs(run_b, mode=0o700)
+    env_b = {"XDG_RUNTIME_DIR": run_b}
+    lib = lib_setup(ws)
+    pointer = os.path.join(ws, ".app.ini.reloadd.sock")
+    nobody = (r"^reloadd: no reloadd is running app\.ini \(no answer on "
+              r"%s/reloadd-app-[0-9a-f]{16}\.sock, nor on %s%s\)\n$")
+    r = run(["status", "app.ini"], ws, env_b)
+    eq(r.returncode, 1, "exit status without a daemon")
+    check(re.match(nobody % (re.escape(run_b), re.escape(pointer), ""),
+                   r.stderr), "where it looked: " + r.stderr)
+
+    d = start(ws, env=env_a)
+    sock = os.path.join(run_a, [f for f in os.listdir(run_a)
+                                if f.endswith(".sock")][0])
+    eq(os.readlink(pointer), sock, "the pointer beside the config")
+    for what, e in (("another XDG_RUNTIME_DIR", env_b), ("none", {})):
+        r = run(["status", "app.ini"], ws, e)
+        eq(r.returncode, 0, "status with %s: %s" % (what, r.stderr))
+        check("pid: %d\n" % d.p.pid in r.stdout, r.stdout)
+    os.symlink("app.ini", os.path.join(ws, "link.ini"))
+    r = run(["status", "../link.ini"], os.path.join(ws, "run-b"), env_b)
+    eq(r.returncode, 0, "status through a symlink to the config: " +
+       r.stderr)
+    r = run(["reload", "app.ini", "lib.o"], ws, env_b)
+    eq(r.returncode, 0, "reload with another XDG_RUNTIME_DIR: " + r.stderr)
+    check(r.stdout.startswith("lib.o: v2: "), "reply: " + r.stdout)
+    # Nor can a second daemon of the config start elsewhere.
+    r = run(["app.ini"], ws, env_b)
+    eq((r.returncode, r.stderr), (1, "reloadd: another reloadd is already "
+                                  "running app.ini (its control socket is "
+                                  "%s)\n" % sock), "a second daemon")
+    finish(d, lib)
+    check(not os.path.lexists(pointer), "the pointer is removed at exit")
+
+    # A daemon without XDG_RUNTIME_DIR listens beside the config itself.
+    shutil.copy(obj("lib_v1"), lib)
+    d = start(ws)
+    check(stat.S_ISSOCK(os.lstat(pointer).st_mode), "no socket beside")
+    r = run(["status", "app.ini"], ws, env_b)
+    eq(r.returncode, 0, "status with XDG_RUNTIME_DIR set: " + r.stderr)
+    finish(d, lib)
+
+    # A pointer left by a daemon that died leads nowhere, and is replaced.
+    gone = os.path.join(run_a, "reloadd-gone.sock")
+    os.symlink(gone, pointer)
+    r = run(["status", "app.ini"], ws, env_b)
+    check(re.match(nobody % (re.escape(run_b), re.escape(pointer),
+                             ", which points to " + re.escape(gone)),
+                   r.stderr), "a dangling pointer: " + r.stderr)
+    shutil.copy(obj("lib_v1"), lib)
+    d = start(ws, env=env_a)
+    eq(os.readlink(pointer), sock, "the pointer after a stale one")
+    finish(d, lib)
+    # So is it by the socket of a daemon without XDG_RUNTIME_DIR.
+    os.symlink(gone, pointer)
+    shutil.copy(obj("lib_v1"), lib)
+    d = start(ws)
+    check(stat.S_ISSOCK(os.lstat(pointer).st_mode), "the stale pointer stays")
+    finish(d, lib)
+
+
 def t_control_no_daemon(ws):
     lib_setup(ws)
     r = run(["status", "app.ini"], ws)
