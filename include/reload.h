@@ -272,6 +272,16 @@ RELOAD_API int reload_guard(int (*fn)(void *), void *arg);
  */
 RELOAD_API void reload_retire(reload_ctx *ctx);
 
+/*
+ * The calling thread is the host's, not the program's: when the program
+ * brings its own malloc and free (RELOAD_OPT_EXPORT), what the C library
+ * allocates on this thread's behalf comes from the host's allocator, so
+ * that a program whose allocator is not thread-safe (it need not be, in a
+ * program with one thread) never sees this thread.  reloadd's watcher
+ * thread calls it.
+ */
+RELOAD_API void reload_host_thread(void);
+
 /* Versions of loaded objects, for status displays. */
 typedef struct reload_version_info {
   const char *object;

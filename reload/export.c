@@ -20,9 +20,9 @@
  *    shared libraries that name an exported symbol are pointed at it.
  *    The host's own modules are left alone (reloadd's libuv must not call
  *    a hosted libuv), but for the runtime the program shares with it:
- *    libc, libm, libgcc_s and libstdc++.  The malloc family is left
- *    alone everywhere: memory that libc allocated for the host before the
- *    program ran would reach the program's free().
+ *    libc, libm, libgcc_s and libstdc++.  A program that replaces malloc
+ *    and free gets them through alloc.c's dispatcher, everywhere, the
+ *    host's frees included: the host's memory predates the program's.
  *
  *  - dlopen(), dlsym() and dladdr() called from loaded code come here
  *    (link.c resolves them to these): a library opened later is patched
@@ -41,14 +41,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-/* Never interposed: see above. */
-static const char *const kept_names[] = {
-    "malloc",         "free",          "calloc",       "realloc",
-    "reallocarray",   "memalign",      "posix_memalign", "aligned_alloc",
-    "valloc",         "pvalloc",       "malloc_usable_size", "cfree",
-    "__libc_memalign", "_dl_allocate_tls", NULL,
-};
 
 /* Modules of the host that the program shares natively, by file name. */
 static const char *const shared_runtime[] = {
@@ -86,13 +78,6 @@ void reload__export_init(void) {
   pthread_mutex_unlock(&host_lock);
 }
 
-static bool listed(const char *name, const char *const *list) {
-  for (; *list; list++)
-    if (strcmp(name, *list) == 0)
-      return true;
-  return false;
-}
-
 static bool runtime(const char *path) {
   const char *b = strrchr(path, '/');
   b = b ? b + 1 : path;
@@ -102,22 +87,28 @@ static bool runtime(const char *path) {
   return false;
 }
 
-/* Whether references of this module are the program's to interpose on. */
-static bool patchable(const struct dl_phdr_info *info, const reload_ctx *ctx) {
+/* Whose references a module's are: the program's to interpose on (it
+ * is one of the program's libraries, or the runtime both share), the
+ * host's own (only its frees are looked at, see alloc.c), or neither. */
+enum { M_SKIP, M_HOST, M_PROGRAM };
+
+static int module_class(const struct dl_phdr_info *info, const reload_ctx *ctx) {
   const char *name = info->dlpi_name ? info->dlpi_name : "";
   if (!name[0])
-    return false; /* the host executable, or the vdso */
-  if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso"))
-    return false;
+    return M_HOST; /* the host executable */
+  if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso") ||
+      strstr(name, "/libasan") || strstr(name, "/libtsan") ||
+      strstr(name, "/libubsan") || strstr(name, "/liblsan"))
+    return M_SKIP; /* the loader, and sanitizers' runtimes */
   for (size_t i = 0; i < ctx->nexports; i++)
     if (ctx->exports[i].base == info->dlpi_addr)
-      return false; /* ours */
+      return M_SKIP; /* ours */
   if (runtime(name))
-    return true;
+    return M_PROGRAM;
   for (size_t i = 0; i < nhost; i++)
     if (host[i].base == info->dlpi_addr && strcmp(host[i].name, name) == 0)
-      return false;
-  return true;
+      return M_HOST;
+  return M_PROGRAM;
 }
 
 /* The address a loaded global symbol is exported with, or 0. */
@@ -323,9 +314,9 @@ static void put(uint64_t base, uint64_t lo, uint64_t hi, uint64_t addr,
 }
 
 static void patch_relas(reload_ctx *ctx, const struct dl_phdr_info *info,
-                        const ElfW(Rela) *r, size_t n, const ElfW(Sym) *sym,
-                        const char *str, size_t strsz, uint64_t lo,
-                        uint64_t hi, unsigned *count) {
+                        int cls, const ElfW(Rela) *r, size_t n,
+                        const ElfW(Sym) *sym, const char *str, size_t strsz,
+                        uint64_t lo, uint64_t hi, unsigned *count) {
   for (size_t i = 0; i < n; i++) {
     uint32_t type = ELF64_R_TYPE(r[i].r_info), si = ELF64_R_SYM(r[i].r_info);
     if (si == 0 || (type != R_X86_64_GLOB_DAT && type != R_X86_64_JUMP_SLOT &&
@@ -339,10 +330,25 @@ static void patch_relas(reload_ctx *ctx, const struct dl_phdr_info *info,
         ELF64_ST_VISIBILITY(y->st_other) == STV_PROTECTED)
       continue;
     const char *name = str + y->st_name;
-    reload__gsym *e = reload__sym_find(&ctx->exported, name);
-    if (!e || listed(name, kept_names))
-      continue;
-    uint64_t val = e->addr + (type == R_X86_64_64 ? (uint64_t)r[i].r_addend : 0);
+    uint64_t to;
+    if (reload__alloc_name(name)) {
+      /* With the program's own free(), through the dispatcher; without,
+       * the program's wrappers are the libraries' as any definition. */
+      void *t = reload__alloc_target(name, cls == M_HOST);
+      reload__gsym *e = reload__sym_find(&ctx->exported, name);
+      if (t)
+        to = (uint64_t)(uintptr_t)t;
+      else if (e && cls == M_PROGRAM && !reload__alloc_active())
+        to = e->addr;
+      else
+        continue;
+    } else {
+      reload__gsym *e = reload__sym_find(&ctx->exported, name);
+      if (!e || cls != M_PROGRAM)
+        continue;
+      to = e->addr;
+    }
+    uint64_t val = to + (type == R_X86_64_64 ? (uint64_t)r[i].r_addend : 0);
     put(info->dlpi_addr, lo, hi, info->dlpi_addr + r[i].r_offset, val, count);
   }
 }
@@ -350,7 +356,8 @@ static void patch_relas(reload_ctx *ctx, const struct dl_phdr_info *info,
 static int patch_module(struct dl_phdr_info *info, size_t size, void *ud) {
   (void)size;
   struct patch *P = ud;
-  if (!patchable(info, P->ctx))
+  int cls = module_class(info, P->ctx);
+  if (cls == M_SKIP || (cls == M_HOST && !reload__alloc_active()))
     return 0;
   const ElfW(Dyn) *d = NULL;
   uint64_t lo = 0, hi = 0;
@@ -376,11 +383,11 @@ static int patch_module(struct dl_phdr_info *info, size_t size, void *ud) {
   const ElfW(Rela) *jmp = (const ElfW(Rela) *)(uintptr_t)dyn(d, DT_JMPREL);
   size_t jmpsz = dyn(d, DT_PLTRELSZ);
   if (rela)
-    patch_relas(P->ctx, info, rela, relasz / sizeof *rela, sym, str, strsz,
-                lo, hi, &P->patched);
+    patch_relas(P->ctx, info, cls, rela, relasz / sizeof *rela, sym, str,
+                strsz, lo, hi, &P->patched);
   if (jmp && dyn(d, DT_PLTREL) == DT_RELA)
-    patch_relas(P->ctx, info, jmp, jmpsz / sizeof *jmp, sym, str, strsz, lo,
-                hi, &P->patched);
+    patch_relas(P->ctx, info, cls, jmp, jmpsz / sizeof *jmp, sym, str,
+                strsz, lo, hi, &P->patched);
   return 0;
 }
 
@@ -401,6 +408,14 @@ int reload__export(reload_ctx *ctx) {
       (ctx->opt.flags & RELOAD_OPT_NORUN))
     return 0;
   reload__export_init();
+  /* The program's allocator, if it has one, is known to the dispatcher
+   * before anything else can reach it. */
+  for (uint32_t i = 0; i < ctx->syms.n; i++) {
+    const reload__gsym *g = &ctx->syms.v[i];
+    uint64_t a;
+    if (reload__alloc_name(g->name) && (a = export_addr(ctx, g)))
+      reload__alloc_define(g->name, (void *)(uintptr_t)a);
+  }
   struct newsym *v = NULL;
   uint32_t n = 0, cap = 0;
   int r = 0;
@@ -418,6 +433,8 @@ int reload__export(reload_ctx *ctx) {
       }
       v = nv;
     }
+    if (reload__alloc_name(g->name) && reload__alloc_active())
+      a = (uint64_t)(uintptr_t)reload__alloc_dispatch(g->name);
     uint8_t bind = g->kind == RELOAD__SYM_WEAK ? STB_WEAK : STB_GLOBAL;
     uint8_t type = g->type == STT_FUNC ? STT_FUNC : STT_OBJECT;
     v[n++] = (struct newsym){g->name, a, g->size, bind, type};
@@ -472,16 +489,6 @@ int reload__export(reload_ctx *ctx) {
     e->kind = RELOAD__SYM_DEF;
   }
   free(v);
-  for (uint32_t i = 0; i < ctx->syms.n; i++) {
-    const reload__gsym *g = &ctx->syms.v[i];
-    if (g->obj && listed(g->name, kept_names) && export_addr(ctx, g))
-      reload__log(ctx, RELOAD_LOG_WARN, g->obj->name,
-                  "defines %s: the program's objects call it, but shared "
-                  "libraries (libc's strdup, libstdc++) keep glibc's, which "
-                  "reloadd itself uses; memory must be freed by the "
-                  "allocator that made it",
-                  g->name);
-  }
   interpose(ctx);
   pthread_mutex_unlock(&ctx->lock);
   return r;

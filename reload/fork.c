@@ -21,9 +21,15 @@
 
 #include "internal.h"
 
-static void prepare(void) { reload__registry_hold(); }
+static void prepare(void) {
+  reload__registry_hold();
+  reload__alloc_hold();
+}
 
-static void parent(void) { reload__registry_release(); }
+static void parent(void) {
+  reload__alloc_release();
+  reload__registry_release();
+}
 
 static void copy_ctx(void *ud, reload_ctx *ctx, const void *arg) {
   (void)ud;
@@ -39,6 +45,7 @@ static void copy_ctx(void *ud, reload_ctx *ctx, const void *arg) {
 }
 
 static void child(void) {
+  reload__alloc_release();
   reload__registry_each_held(copy_ctx, NULL, NULL);
   reload__registry_release();
 }

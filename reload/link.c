@@ -392,6 +392,17 @@ static int resolve(reload__link *L) {
 
 /* ---- 4. layout ------------------------------------------------------- */
 
+/* The program brings its own free(), and with it its own heap: every
+ * reference to the malloc family goes through alloc.c's dispatcher, which
+ * knows which heap a block came from. */
+static bool replaces_free(reload_ctx *ctx) {
+  if (!(ctx->opt.flags & RELOAD_OPT_EXPORT))
+    return false;
+  reload__gsym *g = reload__sym_find(&ctx->syms, "free");
+  return g && g->obj && g->type == STT_FUNC &&
+         (g->kind == RELOAD__SYM_DEF || g->kind == RELOAD__SYM_WEAK);
+}
+
 static uint64_t place(uint64_t *cursor, uint64_t size, uint64_t align) {
   if (align == 0)
     align = 1;
@@ -833,6 +844,7 @@ static int assign(reload__link *L) {
         g->addr = o->symval[i];
     }
   }
+  bool allocator = replaces_free(ctx);
   for (reload__obj *o = L->objs; o; o = o->next) {
     for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
       reload__gsym *g = reload__global(ctx, o, i);
@@ -841,6 +853,8 @@ static int assign(reload__link *L) {
       if (g->kind == RELOAD__SYM_ABS &&
           strcmp(g->name, "_GLOBAL_OFFSET_TABLE_") == 0)
         o->symval[i] = o->gotaddr;
+      else if (allocator && reload__alloc_name(g->name))
+        o->symval[i] = (uint64_t)(uintptr_t)reload__alloc_dispatch(g->name);
       else
         o->symval[i] = g->addr;
     }
