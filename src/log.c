@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,12 @@ static char *file_name;
  * a lock and reads files, which a fault handler must not do. */
 static _Atomic long utc_offset;
 static _Thread_local struct buf *held;
+/* TERM is not "dumb" (a terminal that may not wrap as start_line() needs),
+ * found at setup: getenv() has no place in a fault handler. */
+static _Atomic bool smart_term;
+/* Where stderr, a regular file, stood right after our last line: when it
+ * still does, nobody wrote since and no look back is needed. */
+static _Atomic long long after_ours = -1;
 
 static bool want_color(int mode) {
   if (mode == LOG_COLOR_ALWAYS)
@@ -45,6 +54,8 @@ int log_setup(const struct log_opts *o, char *err, size_t errlen) {
     utc_offset = tm.tm_gmtoff;
   level = o->level;
   color = want_color(o->color);
+  const char *term = getenv("TERM");
+  smart_term = !term || strcmp(term, "dumb") != 0;
   stamps = o->timestamps;
   if (!o->file) {
     file_fd = -1;
@@ -67,6 +78,74 @@ int log_setup(const struct log_opts *o, char *err, size_t errlen) {
 }
 
 bool log_enabled(int lv) { return lv <= level; }
+
+/* Where in stderr, a regular file, our next line will go: the end when it
+ * was opened to append, else its offset.  -1 when it cannot be told. */
+static long long file_end(const struct stat *st) {
+  int fl = fcntl(STDERR_FILENO, F_GETFL);
+  if (fl < 0)
+    return -1;
+  return fl & O_APPEND ? (long long)st->st_size
+                       : (long long)lseek(STDERR_FILENO, 0, SEEK_CUR);
+}
+
+/*
+ * What must go before our line on stderr for it to start a line of its
+ * own.  The program writes to the same stderr, and may have left a line
+ * unfinished there ("loading..."); we cannot see its writes, only ask the
+ * other end, and what it can tell depends on what it is:
+ *  - a regular file: the byte before where our line goes can be read back
+ *    (through /proc/self/fd/2: stderr itself is opened for writing only),
+ *    and a newline goes first when it is not one.  Exact, and only looked
+ *    at when the file moved since our last line.
+ *  - a terminal: it knows its cursor.  As many spaces as it has columns,
+ *    then a carriage return, leave the cursor at the start of the line it
+ *    was at the start of (a terminal holds back the wrap at the last
+ *    column), and else at the start of the next line, the program's text
+ *    untouched: zsh's PROMPT_SP.  With colour, the spaces are erased
+ *    again (ESC [ K); without, no escape sequence is written, and they are
+ *    blanks behind our line.  (A program that turned auto-wrap off would
+ *    see an unfinished line overwritten: with TERM=dumb, or no size, we do
+ *    nothing.)
+ *  - a pipe or a socket: nothing can be read back, and a newline before
+ *    every line would double-space the log: our line goes as it is.
+ * Only system calls, no lock: this runs in fault handlers too.
+ */
+static size_t start_line(char *pre, size_t len, bool c, long long *end) {
+  struct stat st;
+  struct winsize ws;
+  *end = -1;
+  if (fstat(STDERR_FILENO, &st) < 0)
+    return 0;
+  if (S_ISREG(st.st_mode)) {
+    long long at = file_end(&st);
+    *end = at;
+    if (at <= 0 || at == after_ours)
+      return 0;
+    int fd = open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
+    char last = '\n';
+    if (fd >= 0) {
+      if (pread(fd, &last, 1, (off_t)at - 1) != 1)
+        last = '\n';
+      close(fd);
+    }
+    if (last == '\n')
+      return 0;
+    pre[0] = '\n';
+    return 1;
+  }
+  if (!smart_term || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0 ||
+      ws.ws_col == 0 || (size_t)ws.ws_col + 4 > len)
+    return 0;
+  size_t n = ws.ws_col;
+  memset(pre, ' ', n);
+  pre[n++] = '\r';
+  if (c) {
+    memcpy(pre + n, "\033[K", 3);
+    n += 3;
+  }
+  return n;
+}
 
 static void emit(int lv, const char *file, const char *msg) {
   static const char *const words[] = {"error: ", "warning: ", "", "debug: "};
@@ -98,8 +177,15 @@ static void emit(int lv, const char *file, const char *msg) {
     n = (int)sizeof line - 1;
     line[n - 1] = '\n';
   }
-  if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0) {
-    /* Nowhere left to report it. */
+  if (n > 0) {
+    char pre[1024];
+    long long end;
+    size_t np = start_line(pre, sizeof pre, c, &end);
+    /* One write, as ever: the prefix cannot be parted from its line. */
+    struct iovec iov[2] = {{pre, np}, {line, (size_t)n}};
+    ssize_t w = writev(STDERR_FILENO, iov + (np == 0), np ? 2 : 1);
+    if (end >= 0 && w > 0)
+      after_ours = end + w;
   }
   int fd = file_fd;
   if (fd < 0)

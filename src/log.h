@@ -5,8 +5,11 @@
  *
  * Every line goes to stderr as "reloadd: [TIME ]LEVEL: message" and, when
  * a log file is set, to that file too (always with the date, never with
- * colour).  Writing is one write(2) per line and takes no lock, so it is
- * safe from any thread and from the core's fault handler.
+ * colour).  On stderr a line starts a line of its own even when the
+ * program left one unfinished there, where that can be told (a file, a
+ * terminal; see start_line() in log.c).  Writing is one write(2) per line
+ * and takes no lock, so it is safe from any thread and from the core's
+ * fault handler.
  */
 #ifndef RELOADD_LOG_H
 #define RELOADD_LOG_H

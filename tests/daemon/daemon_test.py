@@ -1220,6 +1220,138 @@ def t_log_file_and_color(ws):
        "lines in the log file after -q")
 
 
+PARTIAL_MAIN_C = """\
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int lib_value(void);
+int main(int argc, char **argv) {
+  long pause_ms = argc > 1 ? atol(argv[1]) : 300;
+  fputs("partial", stderr);
+  printf("wrote\\n");
+  fflush(stdout);
+  for (int i = 0; i < 10000 && lib_value() != 2; i++)
+    usleep(2000);
+  usleep(pause_ms * 1000); /* for reloadd's line about version 2 */
+  fputs(" rest\\n", stderr);
+  return 0;
+}
+"""
+
+
+def partial_setup(ws):
+    """main.o writes "partial" to stderr, no newline, and finishes the line
+    once lib.o is version 2 and reloadd has said so."""
+    put(os.path.join(ws, "main.c"), PARTIAL_MAIN_C)
+    r = subprocess.run(["gcc", "-O2", "-fPIC", "-c", "-o", "main.o",
+                        "main.c"], cwd=ws, capture_output=True, text=True)
+    eq(r.returncode, 0, "gcc: " + r.stderr)
+    lib = os.path.join(ws, "lib.o")
+    shutil.copy(obj("lib_v1"), lib)
+    put(os.path.join(ws, "app.ini"),
+        "[program]\nobjects = main.o lib.o\nargs = %d\n[watch]\n"
+        "objects = lib.o\ndebounce_ms = 20\n" % int(300 * SLOW))
+    return lib
+
+
+def screen(data, cols):
+    """The lines a terminal `cols` wide shows for `data`: its wrap held
+    back at the last column, ESC [ K and colours understood."""
+    rows, row, col, pending = [[]], 0, 0, False
+    i = 0
+    while i < len(data):
+        ch = data[i]
+        i += 1
+        if ch == "\x1b":
+            m = re.match(r"\[([0-9;]*)([@-~])", data[i:])
+            i += m.end()
+            if m.group(2) == "K":
+                del rows[row][col:]
+            continue
+        if ch == "\r":
+            col, pending = 0, False
+        elif ch == "\n":
+            row, col, pending = row + 1, 0, False
+        else:
+            if pending:
+                row, col, pending = row + 1, 0, False
+            while len(rows) <= row:
+                rows.append([])
+            line = rows[row]
+            line.extend(" " * (col + 1 - len(line)))
+            line[col] = ch
+            if col == cols - 1:
+                pending = True
+            else:
+                col += 1
+        while len(rows) <= row:
+            rows.append([])
+    return ["".join(r).rstrip() for r in rows]
+
+
+def t_log_own_line(ws):
+    """reloadd's log line starts a line of its own when the program left
+    one unfinished on stderr, which stays as the program wrote it: on a
+    file (read back), and on a terminal (which wraps)."""
+    lib = partial_setup(ws)
+    err = os.path.join(ws, "err.txt")
+    with open(err, "w") as f:
+        d = Proc(["app.ini"], ws, stderr=f)
+        try:
+            d.wait_for("out", r"^wrote$")
+            write_rename(lib, blob("lib_v2"))
+            eq(d.wait_exit(), 0, "exit status")
+        except Fail as e:
+            raise Fail("%s\n--- stderr, a file ---\n%s" % (e, open(err).read()))
+    text = open(err).read()
+    lines = text.split("\n")
+    check("partial" in lines, "no line of its own for the program's "
+          "partial line:\n" + text)
+    after = lines[lines.index("partial") + 1]
+    check(RELOAD_LINE.search(after) and after.startswith("reloadd: "),
+          "not reloadd's line after 'partial':\n" + text)
+    eq([l for l in lines if not l.startswith("reloadd: ")],
+       ["partial", " rest", ""], "the program's text on stderr")
+
+    for colour in ({}, {"NO_COLOR": "1"}):
+        shutil.copy(obj("lib_v1"), lib)
+        master, slave = pty.openpty()
+        import fcntl
+        import struct
+        import termios
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40,
+                                                           0, 0))
+        e = dict(os.environ, TERM="xterm", **colour)
+        e.pop("XDG_RUNTIME_DIR", None)
+        if not colour:
+            e.pop("NO_COLOR", None)
+        p = subprocess.Popen(reloadd(["app.ini"]), cwd=ws, env=e,
+                             stdout=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        check(p.stdout.readline() == "wrote\n", "the program did not start")
+        time.sleep(0.2 * SLOW)
+        write_rename(lib, blob("lib_v2"))
+        chunks = []
+        while True:
+            try:
+                c = os.read(master, 4096)
+            except OSError:
+                break
+            if not c:
+                break
+            chunks.append(c)
+        os.close(master)
+        eq(p.wait(10 * SLOW), 0, "exit status")
+        shown = screen(b"".join(chunks).decode(), 40)
+        check("partial" in shown, "the terminal shows no line 'partial':\n" +
+              "\n".join(shown))
+        i = shown.index("partial")
+        check(shown[i + 1].startswith("reloadd: ") and
+              "lib.o: v2: " in "".join(shown[i + 1:i + 4]) and
+              " rest" in shown[i + 1:], "on the terminal (%r):\n%s" %
+              (colour, "\n".join(shown)))
+
+
 def t_guard_rollback(ws):
     if VALGRIND:
         raise Skip("under valgrind: the program crashes on purpose, and "
