@@ -14,7 +14,10 @@
  *  - perf: /tmp/perf-<pid>.map lists every function of every mapped
  *    version as "START SIZE function (object vN)", perf's JIT map format.
  *    It is appended to as versions load, rewritten when one is unmapped,
- *    and left in place at exit for `perf report`.
+ *    and left in place at exit: the library cannot tell the process's
+ *    last moment, nor whether the file is wanted for `perf report`
+ *    afterwards, so the host decides (reloadd removes it at exit unless
+ *    asked to keep it).
  */
 #include <elf.h>
 #include <errno.h>

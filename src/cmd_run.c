@@ -60,6 +60,8 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
       *shared = true;
     else if (!args && strcmp(argv[i], "--no-perf-map") == 0)
       *perfmap = false;
+    else if (!args && strcmp(argv[i], "--keep-perf-map") == 0)
+      log_perf_map_keep(true); /* at exit: see log.h */
     else
       out[n++] = argv[i];
   }

@@ -502,6 +502,10 @@ void control_unlink(struct control *c) {
   if (c && c->pointer && lstat(c->pointer, &st) == 0 &&
       st.st_ino == c->pointer_ino)
     unlink(c->pointer);
+  /* The daemon calls this last at exit, after which a stop signal ends the
+   * process before the perf map's own at-exit handler runs (it was
+   * registered earlier): the map goes now. */
+  log_perf_map_remove();
 }
 
 const char *control_socket(const struct control *c) { return c->path; }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forked.h"
 #include "log.h"
 
 static _Atomic int level = RELOAD_LOG_INFO;
@@ -258,4 +259,48 @@ void log_replay(const struct buf *b) {
       emit(lv, file[0] ? file : NULL, msg);
     p = nl + 1;
   }
+}
+
+/* ---- the perf map ---- */
+
+static struct {
+  char path[64];
+  bool tracked, had;  /* had: a file was there before anything was linked */
+  struct stat before; /* and what it was like */
+  _Atomic bool keep;
+} map;
+
+static void remove_at_exit(void) { log_perf_map_remove(); }
+
+void log_perf_map_track(void) {
+  if (map.tracked)
+    return;
+  snprintf(map.path, sizeof map.path, "/tmp/perf-%d.map", (int)getpid());
+  map.had = stat(map.path, &map.before) == 0;
+  map.tracked = true;
+  forked_init();
+  atexit(remove_at_exit);
+}
+
+void log_perf_map_keep(bool keep) { map.keep = keep; }
+
+/* Whether the file at the path is the one that was there before: the
+ * core's first write truncates it, which changes its times (and mostly
+ * its size), so one this process wrote never passes for it. */
+static bool unchanged(const struct stat *now) {
+  const struct stat *b = &map.before;
+  return map.had && now->st_dev == b->st_dev && now->st_ino == b->st_ino &&
+         now->st_size == b->st_size &&
+         now->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         now->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+         now->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+         now->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+void log_perf_map_remove(void) {
+  struct stat st;
+  if (!map.tracked || map.keep || forked_child() ||
+      stat(map.path, &st) < 0 || unchanged(&st))
+    return;
+  unlink(map.path);
 }

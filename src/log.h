@@ -49,4 +49,24 @@ void log_capture(struct buf *into);
 void log_capture_end(void);
 void log_replay(const struct buf *held);
 
+/*
+ * The perf map: what reloadd writes for perf, as its log is what it writes
+ * for people.  The core writes /tmp/perf-<pid>.map (RELOAD_OPT_PERFMAP)
+ * and leaves it; reloadd removes it when the process exits, unless it was
+ * asked to keep it (for `perf report` afterwards).  Only the process that
+ * made it does: not a forked child, and not when the file is one an
+ * earlier process with the same pid left and this one never wrote.
+ *
+ * log_perf_map_track(): in the process that will host a program, before
+ * anything is linked; registers the removal at exit.
+ * log_perf_map_keep(): leave the map at exit (run --keep-perf-map,
+ * [reload] perf_map = keep), or not.
+ * log_perf_map_remove(): remove it now, unless kept; for exits that skip
+ * the at-exit handler (the daemon dies of its stop signal at the end of
+ * exit()).  Safe to call more than once, from any thread.
+ */
+void log_perf_map_track(void);
+void log_perf_map_keep(bool keep);
+void log_perf_map_remove(void);
+
 #endif

@@ -8,15 +8,16 @@
 
 #include "cli.h"
 #include "launcher.h"
+#include "log.h"
 
 void cli_usage(void) {
   fputs(
       "usage: reloadd [-v|-q] [--color=WHEN] [--validate] CONFIG.ini "
       "[-- ARG...]\n"
-      "       reloadd run [--watch [--allow-shared-dirs]] [--no-perf-map] "
-      "[--argv0 NAME]\n"
-      "                   [-l NAME]... [-L DIR]... [--entry SYM] FILE... "
-      "[-- ARG...]\n"
+      "       reloadd run [--watch [--allow-shared-dirs]] [--argv0 NAME]\n"
+      "                   [--no-perf-map | --keep-perf-map] [-l NAME]... "
+      "[-L DIR]...\n"
+      "                   [--entry SYM] FILE... [-- ARG...]\n"
       "       reloadd check [-l NAME]... [-L DIR]... [-v] FILE...\n"
       "       reloadd inspect FILE...\n"
       "       reloadd status CONFIG.ini [--json]\n"
@@ -37,10 +38,13 @@ void cli_usage(void) {
       "           other users may write to (they could run code as you)\n"
       "  --argv0 NAME  the program's argv[0] (default: the path of a\n"
       "           script that runs it again)\n"
-      "  --no-perf-map  do not keep /tmp/perf-PID.map, which names the\n"
-      "           loaded functions for perf (run and the daemon keep it;\n"
-      "           in a config: [reload] perf_map = false; for both:\n"
+      "  --no-perf-map  write no /tmp/perf-PID.map, which names the loaded\n"
+      "           functions for perf while the program runs (in a config:\n"
+      "           [reload] perf_map = false; for run and the daemon alike:\n"
       "           RELOADD_PERF_MAP=0 in the environment)\n"
+      "  --keep-perf-map  leave the map after exit, for perf report; it is\n"
+      "           removed at exit otherwise (in a config: [reload]\n"
+      "           perf_map = keep)\n"
       "  check    link without running; list problems as FILE: message\n"
       "  inspect  print sections, symbols and relocation types\n"
       "  status   show what the daemon running CONFIG.ini has loaded: each\n"
@@ -81,8 +85,12 @@ int main(int argc, char **argv) {
     printf("reloadd %s\n", RELOAD_VERSION_STRING);
     return 0;
   }
-  if (strcmp(cmd, "run") == 0)
+  /* Before anything is linked: what is at /tmp/perf-PID.map by then is
+   * not ours (see log.h). */
+  if (strcmp(cmd, "run") == 0) {
+    log_perf_map_track();
     return cmd_run(argc - 2, argv + 2);
+  }
   if (strcmp(cmd, "check") == 0)
     return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "inspect") == 0)
@@ -96,8 +104,10 @@ int main(int argc, char **argv) {
   struct stat st;
   size_t n = strlen(cmd);
   if (cmd[0] == '-' || strchr(cmd, '/') || stat(cmd, &st) == 0 ||
-      (n > 4 && strcmp(cmd + n - 4, ".ini") == 0))
+      (n > 4 && strcmp(cmd + n - 4, ".ini") == 0)) {
+    log_perf_map_track();
     return cmd_daemon(argc - 1, argv + 1);
+  }
   cli_err("unknown command '%s'; see reloadd --help", cmd);
   return 2;
 }

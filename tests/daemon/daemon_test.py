@@ -784,7 +784,8 @@ def t_cli_help(ws):
         r = run(cmd + (["--help"] if cmd[-1] != "-h" else []), ws)
         eq((r.returncode, r.stderr), (0, ""), " ".join(cmd) + " --help")
         check(r.stdout.startswith("usage: reloadd "), r.stdout)
-        for opt in ("--allow-shared-dirs", "--argv0 NAME", "--no-perf-map"):
+        for opt in ("--allow-shared-dirs", "--argv0 NAME", "--no-perf-map",
+                    "--keep-perf-map"):
             check(opt in r.stdout, "the usage does not list %s:\n%s" %
                   (opt, r.stdout))
     shutil.copy(obj("args_main"), os.path.join(ws, "args.o"))
@@ -1350,6 +1351,42 @@ def t_log_own_line(ws):
               "lib.o: v2: " in "".join(shown[i + 1:i + 4]) and
               " rest" in shown[i + 1:], "on the terminal (%r):\n%s" %
               (colour, "\n".join(shown)))
+
+
+def t_perf_map_exit(ws):
+    """The daemon's /tmp/perf-PID.map is there while the program runs, also
+    after a forked child exited, and removed when the daemon stops on
+    SIGTERM; with [reload] perf_map = keep it stays."""
+    env = {"RELOADD_PERF_MAP": "1"}
+    lib = lib_setup(ws)
+    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    d = start(ws, env=env)
+    path = "/tmp/perf-%d.map" % d.p.pid
+    try:
+        check(d.find("out", r"^child 1 status 0$"), "child 1 exited")
+        check(os.path.exists(path), "no %s while the program runs, after "
+              "its child exited" % path)
+        d.p.send_signal(signal.SIGTERM)
+        eq(d.wait_exit(), -signal.SIGTERM, "exit status after SIGTERM")
+        check(not os.path.exists(path), "%s is left after SIGTERM" % path)
+
+        put(os.path.join(ws, "app.ini"),
+            open(os.path.join(ws, "app.ini")).read() +
+            "[reload]\nperf_map = keep\n")
+        r = run(["--validate", "app.ini"], ws)
+        check("reload.perf_map = keep\n" in r.stdout, r.stdout + r.stderr)
+        shutil.copy(obj("lib_v1"), lib)
+        d = start(ws, env=env)
+        path = "/tmp/perf-%d.map" % d.p.pid
+        finish(d, lib)
+        check(os.path.exists(path), "perf_map = keep, and %s is gone" % path)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    expect_errors(ws, "[program]\nobjects = main.o\n[reload]\n"
+                  "perf_map = keeep\n",
+                  ["app.ini:4: [reload] perf_map = 'keeep': accepted values "
+                   "are true, false, keep; did you mean 'keep'?"])
 
 
 def t_guard_rollback(ws):

@@ -6,14 +6,18 @@ and its rollbacks.
 Each case runs the real reloadd (RELOADD) in a private temporary directory
 on objects meson built (DEBUG_OBJS), with sources in DEBUG_SRC:
 
-  run_perfmap      `reloadd run` keeps /tmp/perf-<pid>.map (the program's
-                   pid is reloadd's), naming main and lib_value with the
-                   sizes `nm -S` gives, and leaves it after exit;
-                   `run --no-perf-map`, RELOADD_PERF_MAP=0 and `check`
-                   write none.
+  run_perfmap      `reloadd run --keep-perf-map` keeps /tmp/perf-<pid>.map
+                   (the program's pid is reloadd's), naming main and
+                   lib_value with the sizes `nm -S` gives, and leaves it
+                   after exit; plain `run` removes it at exit, but not one
+                   an earlier process with its pid left and it never
+                   wrote; `run --no-perf-map`, RELOADD_PERF_MAP=0 and
+                   `check` write none.
   watch_perfmap    `reloadd run --watch`: a reload adds the new version's
-                   functions to the map and keeps the old one's.
-  daemon_status    The daemon keeps the map; after a reload and a crash
+                   functions to the map and keeps the old one's; the map
+                   is removed at exit.
+  daemon_status    The daemon ([reload] perf_map = keep) keeps the map,
+                   also after exit; after a reload and a crash
                    rolled back by [reload] guard, `reloadd status` (text
                    and --json) lists each version with the functions it
                    changed, added and removed, its state, stale-code hits
@@ -237,7 +241,7 @@ def t_run_perfmap(ws):
     shutil.copyfile(obj("cli_main"), main)
     shutil.copyfile(obj("cli_lib_stop"), lib)
     # Absolute paths: the map names objects as they were given.
-    r = reloadd(["run", main, lib], ws)
+    r = reloadd(["run", "--keep-perf-map", main, lib], ws)
     check(r.returncode == 0, "run: exit status %d: %s" % (r.returncode,
                                                           r.stderr))
     pid = int(re.match(r"pid (\d+)", r.stdout).group(1))
@@ -247,6 +251,34 @@ def t_run_perfmap(ws):
     check_functions(m, "cli_lib_stop", lib, 1)
     check(len(m) == len(nm_sizes(obj("cli_main"))) +
           len(nm_sizes(obj("cli_lib_stop"))), "extra entries: %r" % m)
+    os.unlink(map_path(pid))
+
+    # Without --keep-perf-map it is gone after exit.  So is a map an
+    # earlier process with the same pid left (the same pid: it is written
+    # just before reloadd is exec'd), which the core starts afresh; but
+    # when reloadd writes none, such a map is not its to remove.
+    def stale_map():
+        with open(map_path(os.getpid()), "w") as f:
+            f.write("1000 10 left_by_another_process\n")
+
+    for args, left in (([], False), (["--no-perf-map"], True)):
+        p = subprocess.Popen(VALGRIND + [RELOADD, "run"] + args + [main, lib],
+                             cwd=ws, env=env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=stale_map)
+        MAPS.append(p.pid)
+        out, err = p.communicate(timeout=30 * SLOW)
+        check(p.returncode == 0, "run %s: exit status %d: %s"
+              % (" ".join(args), p.returncode, err))
+        check(out.startswith("pid %d\n" % p.pid), out)
+        check(os.path.exists(map_path(p.pid)) == left,
+              "run %s: %s is %s after exit" % (
+                  " ".join(args), map_path(p.pid),
+                  "gone" if left else "still there"))
+        if left:
+            check(open(map_path(p.pid)).read() ==
+                  "1000 10 left_by_another_process\n",
+                  "the other process's map was changed")
 
     for how, args, more in (("run --no-perf-map", ["--no-perf-map"], {}),
                             ("RELOADD_PERF_MAP=0", [],
@@ -290,7 +322,8 @@ def t_watch_perfmap(ws):
     copy_obj("cli_lib_stop", lib)
     d.wait_for("out", r"^value 99$")
     check(d.wait_exit() == 0, "exit status")
-    check(read_map(pid, ws), "the map was emptied at exit")
+    check(not os.path.exists(map_path(pid)), "the map is still there after "
+          "exit")
 
 
 def write_config(ws, extra=""):
@@ -310,7 +343,7 @@ def t_daemon_status(ws):
     shutil.copyfile(obj("cli_main"), os.path.join(ws, "main.o"))
     lib = os.path.join(ws, "lib.o")
     shutil.copyfile(obj("cli_lib_v1"), lib)
-    write_config(ws, "[reload]\nguard = true\n")
+    write_config(ws, "[reload]\nguard = true\nperf_map = keep\n")
     d = start(["app.ini"], ws)
     d.wait_for("out", r"^value 1$")
     MAPS.append(d.p.pid)
