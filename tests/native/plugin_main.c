@@ -7,10 +7,15 @@
 
 #include "plugin_api.h"
 
-static const char *sname(const void *p) {
+/* The symbol dladdr() names at `p`, and whether it names a file: the
+ * executable natively, the object hosted. */
+static const char *sname(const void *p, const char **file) {
   Dl_info info;
+  *file = "no file";
   if (!dladdr(p, &info) || !info.dli_sname)
     return "(none)";
+  if (info.dli_fname && info.dli_fname[0])
+    *file = "a file";
   return info.dli_saddr == p ? info.dli_sname : "(inside)";
 }
 
@@ -28,8 +33,11 @@ int main(int argc, char **argv) {
          counter == &api_counter ? "the program's" : counter ? "another" : "none");
   printf("dlsym self main: %s\n", self && dlsym(self, "main") == (void *)main
                                       ? "the program's" : "no");
-  printf("dladdr api_add: %s\n", sname((const void *)api_add));
-  printf("dladdr api_counter: %s\n", sname(&api_counter));
+  const char *f1, *f2, *s1, *s2;
+  s1 = sname((const void *)api_add, &f1);
+  s2 = sname(&api_counter, &f2);
+  printf("dladdr api_add: %s in %s\n", s1, f1);
+  printf("dladdr api_counter: %s in %s\n", s2, f2);
   void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     printf("dlopen failed: %s\n", dlerror());
