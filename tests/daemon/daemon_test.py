@@ -15,6 +15,7 @@ runs under memcheck: RELOAD_VALGRIND is the valgrind command line.  Its
 reports go to files that main() requires to be empty, and every wait is
 SLOW times longer.
 """
+import fcntl
 import json
 import os
 import pty
@@ -23,9 +24,11 @@ import shutil
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 
@@ -1317,9 +1320,6 @@ def t_log_own_line(ws):
     for colour in ({}, {"NO_COLOR": "1"}):
         shutil.copy(obj("lib_v1"), lib)
         master, slave = pty.openpty()
-        import fcntl
-        import struct
-        import termios
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40,
                                                            0, 0))
         e = dict(os.environ, TERM="xterm", **colour)
