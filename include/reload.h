@@ -273,14 +273,17 @@ RELOAD_API int reload_guard(int (*fn)(void *), void *arg);
 RELOAD_API void reload_retire(reload_ctx *ctx);
 
 /*
- * The calling thread is the host's, not the program's: when the program
- * brings its own malloc and free (RELOAD_OPT_EXPORT), what the C library
- * allocates on this thread's behalf comes from the host's allocator, so
- * that a program whose allocator is not thread-safe (it need not be, in a
- * program with one thread) never sees this thread.  reloadd's watcher
- * thread calls it.
+ * Whether the calling thread now runs the host's code (1) or the
+ * program's (0, the default).  When the program brings its own malloc and
+ * free (RELOAD_OPT_EXPORT), what the C library allocates on a host
+ * thread's behalf comes from the host's allocator: a program whose
+ * allocator is not thread-safe (it need not be, in a program with one
+ * thread) never sees the host's threads, and the host's code, whose own
+ * free() may not be reachable through a GOT (a sanitizer's runtime in the
+ * executable), gets its own memory back.  reloadd's watcher thread says 1;
+ * its main thread says 1 until it calls the program.
  */
-RELOAD_API void reload_host_thread(void);
+RELOAD_API void reload_host_thread(int host);
 
 /* Versions of loaded objects, for status displays. */
 typedef struct reload_version_info {

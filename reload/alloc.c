@@ -329,4 +329,4 @@ void reload__alloc_release(void) {
     pthread_mutex_unlock(&shards[i].lock);
 }
 
-void reload_host_thread(void) { host_thread = true; }
+void reload_host_thread(int on) { host_thread = on != 0; }

@@ -178,7 +178,7 @@ static int make_image(const struct newsym *s, uint32_t n, unsigned serial,
   uint8_t *p = calloc(1, len);
   if (!p)
     return RELOAD_ENOMEM;
-  Elf64_Ehdr *eh = (Elf64_Ehdr *)p;
+  Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)p;
   memcpy(eh->e_ident, ELFMAG, SELFMAG);
   eh->e_ident[EI_CLASS] = ELFCLASS64;
   eh->e_ident[EI_DATA] = ELFDATA2LSB;
@@ -191,7 +191,7 @@ static int make_image(const struct newsym *s, uint32_t n, unsigned serial,
   eh->e_ehsize = sizeof *eh;
   eh->e_phentsize = sizeof(Elf64_Phdr);
   eh->e_phnum = 3;
-  Elf64_Phdr *ph = (Elf64_Phdr *)(p + sizeof *eh);
+  Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(p + sizeof *eh);
   ph[0].p_type = PT_LOAD;
   ph[0].p_flags = PF_R | PF_W;
   ph[0].p_filesz = ph[0].p_memsz = len;
@@ -210,7 +210,7 @@ static int make_image(const struct newsym *s, uint32_t n, unsigned serial,
   size_t soname_at = at;
   memcpy(str + at, soname, strlen(soname) + 1);
   at += strlen(soname) + 1;
-  Elf64_Dyn *d = (Elf64_Dyn *)(p + off_dyn);
+  Elf64_Dyn *d = (Elf64_Dyn *)(void *)(p + off_dyn);
   d[0] = (Elf64_Dyn){DT_HASH, {off_hash}};
   d[1] = (Elf64_Dyn){DT_STRTAB, {off_str}};
   d[2] = (Elf64_Dyn){DT_SYMTAB, {off_sym}};
@@ -218,8 +218,8 @@ static int make_image(const struct newsym *s, uint32_t n, unsigned serial,
   d[4] = (Elf64_Dyn){DT_SYMENT, {sizeof(Elf64_Sym)}};
   d[5] = (Elf64_Dyn){DT_SONAME, {soname_at}};
   d[6] = (Elf64_Dyn){DT_NULL, {0}};
-  Elf64_Sym *sym = (Elf64_Sym *)(p + off_sym);
-  uint32_t *hash = (uint32_t *)(p + off_hash);
+  Elf64_Sym *sym = (Elf64_Sym *)(void *)(p + off_sym);
+  uint32_t *hash = (uint32_t *)(void *)(p + off_hash);
   uint32_t *bucket = hash + 2, *chain = bucket + nbucket;
   hash[0] = nbucket;
   hash[1] = nsym;

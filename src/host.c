@@ -48,6 +48,7 @@ int host_run(reload_ctx *ctx, const struct host_opts *o) {
   atexit(fini);
   if (o->at_exit)
     atexit(o->at_exit);
+  reload_host_thread(0);
   if (reload_run_init(ctx, o->argc, o->argv, environ)) {
     cli_err("%s", reload_errmsg(ctx));
     return 1;

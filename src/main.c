@@ -72,6 +72,8 @@ static bool wants_help(int argc, char **argv) {
 int main(int argc, char **argv) {
   /* A hosted program that runs /proc/self/exe means itself, not reloadd. */
   launcher_rerun(argc, argv);
+  /* Until the program runs, this thread is reloadd's (see reload.h). */
+  reload_host_thread(1);
   if (argc < 2) {
     cli_usage();
     return 2;

@@ -335,7 +335,7 @@ uv_loop_t *watch_loop(struct watch *w) { return &w->loop; }
 
 static void run(void *arg) {
   struct watch *w = arg;
-  reload_host_thread();
+  reload_host_thread(1);
   uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 

@@ -57,7 +57,11 @@ int main(int argc, char **argv) {
   char *mem = malloc(10);
   mem = realloc(mem, 100000);
   free(mem);
-  printf("the program's allocator made the C library's blocks: %s\n",
-         myalloc_blocks - before > 12 ? "yes" : "no");
+  /* Under the asan test setup the sanitizer's runtime, in reloadd, takes
+   * strdup, getline and the like for itself: only the frees are checked. */
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  if (!setup || strcmp(setup, "asan") != 0)
+    printf("the program's allocator made the C library's blocks: %s\n",
+           myalloc_blocks - before > 12 ? "yes" : "no");
   return 0;
 }
