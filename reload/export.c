@@ -403,10 +403,22 @@ static void interpose(reload_ctx *ctx) {
 
 /* ---- after a link ------------------------------------------------------ */
 
-int reload__export(reload_ctx *ctx) {
-  if (!(ctx->opt.flags & RELOAD_OPT_EXPORT) ||
-      (ctx->opt.flags & RELOAD_OPT_NORUN))
-    return 0;
+/* The program's libraries join the global scope after its symbols, as an
+ * executable's libraries follow it (shlib.c opened them local). */
+static void promote(reload_ctx *ctx) {
+  for (size_t i = ctx->npromoted; i < ctx->nlibs; i++) {
+    struct link_map *lm = NULL;
+    if (dlinfo(ctx->libs[i], RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name &&
+        lm->l_name[0]) {
+      void *h = dlopen(lm->l_name, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+      if (h)
+        dlclose(h);
+    }
+  }
+  ctx->npromoted = ctx->nlibs;
+}
+
+static int export_new(reload_ctx *ctx) {
   reload__export_init();
   /* The program's allocator, if it has one, is known to the dispatcher
    * before anything else can reach it. */
@@ -491,6 +503,17 @@ int reload__export(reload_ctx *ctx) {
   free(v);
   interpose(ctx);
   pthread_mutex_unlock(&ctx->lock);
+  return r;
+}
+
+int reload__export(reload_ctx *ctx) {
+  if (!(ctx->opt.flags & RELOAD_OPT_EXPORT) ||
+      (ctx->opt.flags & RELOAD_OPT_NORUN))
+    return 0;
+  int r = export_new(ctx);
+  /* Whether or not the program could be shown, its libraries must be
+   * seen: after it when it could. */
+  promote(ctx);
   return r;
 }
 

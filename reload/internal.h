@@ -417,6 +417,7 @@ struct reload_ctx {
   reload__symtab exported;      /* name -> address, as exported */
   reload__export_mod *exports;
   size_t nexports;
+  size_t npromoted;             /* libs[] made global after the exports */
 };
 
 /* Record an error: the first one becomes the context's message; each is

@@ -62,14 +62,27 @@ static bool script_target(const char *path, char *out, size_t outsz) {
   return false;
 }
 
-static void *open_path(const char *path, char *why, size_t whysz) {
-  void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+/*
+ * How a library is opened.  Without RELOAD_OPT_EXPORT it joins the global
+ * scope at once.  With it, it stays local until the program's own symbols
+ * have joined (export.c promotes it then): natively the executable comes
+ * before its libraries, and a plugin opened later must find the program's
+ * definition of a name that a library also defines.
+ */
+static int open_mode(const reload_ctx *ctx) {
+  return RTLD_NOW |
+         (ctx->opt.flags & RELOAD_OPT_EXPORT ? RTLD_LOCAL : RTLD_GLOBAL);
+}
+
+static void *open_path(const reload_ctx *ctx, const char *path, char *why,
+                       size_t whysz) {
+  void *h = dlopen(path, open_mode(ctx));
   if (h)
     return h;
   snprintf(why, whysz, "%s", dlerror());
   char real[1024];
   if (script_target(path, real, sizeof real)) {
-    h = dlopen(real, RTLD_NOW | RTLD_GLOBAL);
+    h = dlopen(real, open_mode(ctx));
     if (!h)
       snprintf(why, whysz, "%s", dlerror());
   }
@@ -95,7 +108,8 @@ static int by_version_desc(const void *x, const void *y) {
 }
 
 /* libNAME.so in gcc's library directories, newest gcc first. */
-static void *open_gcc(const char *name, char *why, size_t whysz) {
+static void *open_gcc(const reload_ctx *ctx, const char *name, char *why,
+                      size_t whysz) {
   DIR *d = opendir(GCCDIR);
   if (!d)
     return NULL;
@@ -114,7 +128,7 @@ static void *open_gcc(const char *name, char *why, size_t whysz) {
     FILE *f = h ? NULL : fopen(path, "re");
     if (f) {
       fclose(f);
-      h = open_path(path, why, whysz);
+      h = open_path(ctx, path, why, whysz);
     }
     free(v[i]);
   }
@@ -135,12 +149,12 @@ int reload__lib_open(reload_ctx *ctx, const char *name) {
     if (!f)
       continue;
     fclose(f);
-    void *h = open_path(path, why, sizeof why);
+    void *h = open_path(ctx, path, why, sizeof why);
     if (h)
       return keep(ctx, h);
   }
   snprintf(path, sizeof path, "lib%s.so", name);
-  void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  void *h = dlopen(path, open_mode(ctx));
   if (h)
     return keep(ctx, h);
   for (size_t i = 0; i < sizeof sysdirs / sizeof *sysdirs; i++) {
@@ -149,11 +163,11 @@ int reload__lib_open(reload_ctx *ctx, const char *name) {
     if (!f)
       continue;
     fclose(f);
-    h = open_path(path, why, sizeof why);
+    h = open_path(ctx, path, why, sizeof why);
     if (h)
       return keep(ctx, h);
   }
-  h = open_gcc(name, why, sizeof why);
+  h = open_gcc(ctx, name, why, sizeof why);
   if (h)
     return keep(ctx, h);
   return reload__err(ctx, RELOAD_ELIB, NULL,
@@ -163,9 +177,15 @@ int reload__lib_open(reload_ctx *ctx, const char *name) {
 }
 
 void *reload__lib_sym(reload_ctx *ctx, const char *name) {
-  (void)ctx;
-  /* Every library we open is RTLD_GLOBAL, so the default scope sees all of
-   * them, and libc, in the order a normal link would. */
+  /* Libraries still local (see open_mode) in the order they were named,
+   * as a link searches them; then the default scope: every library
+   * opened RTLD_GLOBAL, and libc. */
+  if (ctx->opt.flags & RELOAD_OPT_EXPORT)
+    for (size_t i = 0; i < ctx->nlibs; i++) {
+      void *a = dlsym(ctx->libs[i], name);
+      if (a)
+        return a;
+    }
   return dlsym(RTLD_DEFAULT, name);
 }
 
