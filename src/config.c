@@ -659,16 +659,10 @@ static void check_value(struct parse *p, int k) {
     break;
   }
   case K_TEXT:
-    if (!*v)
-      add(&p->errs, r->line, KEYFMT " is empty; give a value or remove the "
-          "line", KEYARG(k));
-    else
-      *(char **)field = strdup(v);
-    break;
   case K_COMMAND:
     if (!*v)
-      add(&p->errs, r->line, KEYFMT " is empty; give a shell command or "
-          "remove the line", KEYARG(k));
+      add(&p->errs, r->line, KEYFMT " is empty; give %s or remove the line",
+          KEYARG(k), d->kind == K_COMMAND ? "a shell command" : "a value");
     else
       *(char **)field = strdup(v);
     break;

@@ -229,18 +229,23 @@ def run(args, cwd, env=None, timeout=15):
 
 # ---- fixtures ------------------------------------------------------------
 
-def lib_setup(ws, watch="", extra="", objdir="", config="app.ini"):
+def lib_setup(ws, watch="", extra="", objdir="", config="app.ini", pre=None):
     """main.o (host_main.c) and lib.o (version 1) with a config running
-    them; `objdir` puts lib.o in a subdirectory."""
+    them; `objdir` puts lib.o in a subdirectory; `pre` names an object
+    linked between them (pre.o)."""
     shutil.copy(obj("host_main"), os.path.join(ws, "main.o"))
+    first = "main.o"
+    if pre:
+        shutil.copy(obj(pre), os.path.join(ws, "pre.o"))
+        first = "main.o pre.o"
     libdir = os.path.join(ws, objdir) if objdir else ws
     os.makedirs(libdir, exist_ok=True)
     shutil.copy(obj("lib_v1"), os.path.join(libdir, "lib.o"))
     lib = os.path.join(objdir, "lib.o") if objdir else "lib.o"
     put(os.path.join(ws, config),
-        "[program]\nobjects = main.o %s\nargs = 30000\n"
+        "[program]\nobjects = %s %s\nargs = 30000\n"
         "[watch]\nobjects = %s\ndebounce_ms = 20\n%s\n%s" %
-        (lib, lib, watch, extra))
+        (first, lib, lib, watch, extra))
     return os.path.join(libdir, "lib.o")
 
 
@@ -1165,6 +1170,22 @@ def t_signal_hup(ws):
     finish(d, lib)
 
 
+def read_pty(master):
+    """Everything a pty's other side wrote until it was closed (EIO), and
+    close it."""
+    chunks = []
+    while True:
+        try:
+            c = os.read(master, 4096)
+        except OSError:
+            break
+        if not c:
+            break
+        chunks.append(c)
+    os.close(master)
+    return b"".join(chunks)
+
+
 def t_log_file_and_color(ws):
     shutil.copy(obj("host_main"), os.path.join(ws, "main.o"))
     shutil.copy(obj("lib_stop"), os.path.join(ws, "lib.o"))
@@ -1181,18 +1202,9 @@ def t_log_file_and_color(ws):
         p = subprocess.Popen(reloadd(extra_args + ["app.ini"]), cwd=ws,
                              stdout=subprocess.DEVNULL, stderr=slave, env=e)
         os.close(slave)
-        chunks = []
-        while True:
-            try:
-                c = os.read(master, 4096)
-            except OSError:
-                break
-            if not c:
-                break
-            chunks.append(c)
-        os.close(master)
+        out = read_pty(master)
         eq(p.wait(10 * SLOW), 0, "exit status")
-        return b"".join(chunks).decode()
+        return out.decode()
 
     colored = via_pty([], {}, "")
     check("\x1b[" in colored, "no colour on a terminal:\n" + colored)
@@ -1332,18 +1344,9 @@ def t_log_own_line(ws):
         check(p.stdout.readline() == "wrote\n", "the program did not start")
         time.sleep(0.2 * SLOW)
         write_rename(lib, blob("lib_v2"))
-        chunks = []
-        while True:
-            try:
-                c = os.read(master, 4096)
-            except OSError:
-                break
-            if not c:
-                break
-            chunks.append(c)
-        os.close(master)
+        out = read_pty(master)
         eq(p.wait(10 * SLOW), 0, "exit status")
-        shown = screen(b"".join(chunks).decode(), 40)
+        shown = screen(out.decode(), 40)
         check("partial" in shown, "the terminal shows no line 'partial':\n" +
               "\n".join(shown))
         i = shown.index("partial")
@@ -1358,8 +1361,7 @@ def t_perf_map_exit(ws):
     after a forked child exited, and removed when the daemon stops on
     SIGTERM; with [reload] perf_map = keep it stays."""
     env = {"RELOADD_PERF_MAP": "1"}
-    lib = lib_setup(ws)
-    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    lib = lib_setup(ws, pre="fork_pre")
     d = start(ws, env=env)
     path = "/tmp/perf-%d.map" % d.p.pid
     try:
@@ -1521,8 +1523,7 @@ def t_fork_then_reload(ws):
     """Children of the program change nothing of the parent's: globals,
     watcher, control socket, signals.  The parent then reloads."""
     env, run_dir = control_env(ws)
-    lib = lib_setup(ws)
-    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    lib = lib_setup(ws, pre="fork_pre")
     d = start(ws, env=env)
     check(d.find("out", r"^child 1 status 0$"), "child 1 exited normally")
     check(d.find("out", r"^child 2 signal 15$"), "child 2 died of SIGTERM")
@@ -1542,8 +1543,7 @@ def t_argv0_config(ws):
     """argv[0] is a launcher named after the config that runs the program
     again; [program] argv0 replaces it."""
     env, run_dir = control_env(ws)
-    lib = lib_setup(ws)
-    shutil.copy(obj("fork_main"), os.path.join(ws, "main.o"))
+    lib = lib_setup(ws, pre="fork_pre")
     d = start(ws, env=env)
     _, m = d.wait_for("out", r"^argv0 (.*)$")
     path = m.group(1)
