@@ -8,14 +8,33 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "log.h"
 
-void cli_err(const char *fmt, ...) {
+/* Lines of their own, also after a line the program left unfinished on
+ * stderr (log.c). */
+static void put_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void put_line(const char *fmt, ...) {
+  char line[1200];
   va_list ap;
   va_start(ap, fmt);
-  fputs("reloadd: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  if (n < 0)
+    return;
+  if ((size_t)n >= sizeof line) {
+    n = (int)sizeof line - 1;
+    line[n - 1] = '\n';
+  }
+  log_stderr_line(line, (size_t)n, false);
+}
+
+void cli_err(const char *fmt, ...) {
+  char msg[1100];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  put_line("reloadd: %s\n", msg);
 }
 
 void cli_log(void *ud, int level, const char *file, const char *msg) {
@@ -24,14 +43,12 @@ void cli_log(void *ud, int level, const char *file, const char *msg) {
   if (level > RELOAD_LOG_WARN + o->verbose)
     return;
   /* `check` lists problems as FILE: message, for editors to jump to. */
-  if (o->check && level == RELOAD_LOG_ERROR && file) {
-    fprintf(stderr, "%s: %s\n", file, msg);
-    return;
-  }
-  if (file)
-    fprintf(stderr, "reloadd: %s: %s: %s\n", file, names[level & 3], msg);
+  if (o->check && level == RELOAD_LOG_ERROR && file)
+    put_line("%s: %s\n", file, msg);
+  else if (file)
+    put_line("reloadd: %s: %s: %s\n", file, names[level & 3], msg);
   else
-    fprintf(stderr, "reloadd: %s: %s\n", names[level & 3], msg);
+    put_line("reloadd: %s: %s\n", names[level & 3], msg);
 }
 
 bool cli_perf_map_env(void) {

@@ -15,6 +15,7 @@
 #include "watch.h"
 
 static struct watch *watcher;
+static bool keep_map; /* --keep-perf-map, passed on to the launcher */
 static bool linked;
 
 /* Until the program runs, problems look exactly as with plain `run`;
@@ -60,8 +61,10 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
       *shared = true;
     else if (!args && strcmp(argv[i], "--no-perf-map") == 0)
       *perfmap = false;
-    else if (!args && strcmp(argv[i], "--keep-perf-map") == 0)
+    else if (!args && strcmp(argv[i], "--keep-perf-map") == 0) {
       log_perf_map_keep(true); /* at exit: see log.h */
+      keep_map = true;
+    }
     else
       out[n++] = argv[i];
   }
@@ -85,8 +88,10 @@ static char *program_name(const struct cli_link *o, const char *argv0,
   for (int i = 0; i < o->nlibdirs; i++)
     strv_push(&dirs, o->libdirs[i]);
   static const char *const noperf[] = {"--no-perf-map", NULL};
+  static const char *const keep[] = {"--keep-perf-map", NULL};
   struct launcher_spec s = {name ? name : "program", &files, &libs, &dirs,
-                            o->entry, perfmap ? NULL : noperf};
+                            o->entry,
+                            !perfmap ? noperf : keep_map ? keep : NULL};
   char err[512];
   char *path = launcher_create(&s, err, sizeof err);
   if (!path && !argv0)

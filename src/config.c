@@ -126,18 +126,8 @@ struct parse {
   int last_key;   /* key a continuation extends, or -1 */
   struct raw raw[CONFIG_NKEYS];
   struct msgs errs, warns;
-  bool keep_map;  /* [reload] perf_map = keep */
 };
 
-/*
- * [reload] perf_map = keep is perf_map = true, and the map stays after
- * exit.  struct config has no room for the second half, so it is noted
- * here, for config_dump(), against the config it belongs to; and, as the
- * daemon has no other way to learn it, handed to log_perf_map_keep() by
- * every load that succeeds (the daemon's first, and each SIGHUP's, which
- * may change it at once: it only matters at exit).
- */
-static const struct config *keeping;
 
 static void add(struct msgs *m, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -682,7 +672,7 @@ static void check_value(struct parse *p, int k) {
     bool perf = k == CK_RELOAD_PERF_MAP;
     if (perf && strcmp(v, "keep") == 0) {
       *(bool *)field = true;
-      p->keep_map = true;
+      p->c->keep_perf_map = true;
       break;
     }
     int b = parse_bool(v);
@@ -805,8 +795,6 @@ static int slurp(const char *path, char **out, size_t *len) {
 
 int config_load(struct config *c, const char *path, struct buf *errs,
                 struct buf *warns) {
-  if (keeping == c)
-    keeping = NULL;
   memset(c, 0, sizeof *c);
   defaults(c);
   c->path = strdup(path);
@@ -853,10 +841,6 @@ int config_load(struct config *c, const char *path, struct buf *errs,
     free(p.raw[k].value);
 
   int n = (int)p.errs.n;
-  if (!n && p.keep_map)
-    keeping = c;
-  if (!n)
-    log_perf_map_keep(p.keep_map);
   flush_msgs(&p.errs, path, "", errs);
   flush_msgs(&p.warns, path, "warning: ", warns);
   return n;
@@ -865,8 +849,6 @@ int config_load(struct config *c, const char *path, struct buf *errs,
 void config_free(struct config *c) {
   if (!c)
     return;
-  if (keeping == c)
-    keeping = NULL;
   free(c->path);
   free(c->dir);
   strv_free(&c->objects);
@@ -921,7 +903,7 @@ void config_dump(const struct config *c, struct buf *out) {
       buf_printf(out, "%u", *(const unsigned *)field);
       break;
     case K_BOOL:
-      if (k == CK_RELOAD_PERF_MAP && keeping == c)
+      if (k == CK_RELOAD_PERF_MAP && c->keep_perf_map)
         buf_puts(out, "keep");
       else
         buf_puts(out, *(const bool *)field ? "true" : "false");

@@ -66,6 +66,7 @@ struct config {
   unsigned retire_ms;        /* default 250 */
   bool guard;                /* default false */
   bool perf_map;             /* default true: keep /tmp/perf-<pid>.map */
+  bool keep_perf_map;        /* perf_map = keep: and leave it at exit */
 
   /* [log] */
   int log_level;             /* RELOAD_LOG_*; default info */

@@ -198,6 +198,7 @@ static void on_hup(uv_signal_t *h, int sig) {
     config_free(&D.cur);
   D.cur = nc;
   D.have_cur = true;
+  log_perf_map_keep(nc.keep_perf_map);
   log_msg(RELOAD_LOG_INFO, "configuration reloaded");
 }
 
@@ -210,10 +211,12 @@ static void on_hup(uv_signal_t *h, int sig) {
 static char *program_name(const char *config) {
   char *name = launcher_name(config);
   static const char *const noperf[] = {"--no-perf-map", NULL};
+  static const char *const keep[] = {"--keep-perf-map", NULL};
   bool perf = D.run.perf_map && cli_perf_map_env();
   struct launcher_spec s = {name ? name : "program", &D.run.objects,
                             &D.run.libraries, &D.run.library_paths,
-                            D.run.entry, perf ? NULL : noperf};
+                            D.run.entry,
+                            !perf ? noperf : D.run.keep_perf_map ? keep : NULL};
   char err[512];
   char *path = launcher_create(&s, err, sizeof err);
   if (!path && !D.run.argv0)
@@ -315,6 +318,7 @@ int cmd_daemon(int argc, char **argv) {
     return 1;
   }
   buf_free(&errs);
+  log_perf_map_keep(D.run.keep_perf_map); /* it only matters at exit */
   if (validate) {
     struct buf out = {0};
     config_dump(&D.run, &out);

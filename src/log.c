@@ -148,6 +148,17 @@ static size_t start_line(char *pre, size_t len, bool c, long long *end) {
   return n;
 }
 
+void log_stderr_line(const char *line, size_t n, bool c) {
+  char pre[1024];
+  long long end;
+  size_t np = start_line(pre, sizeof pre, c, &end);
+  /* One write, as ever: the prefix cannot be parted from its line. */
+  struct iovec iov[2] = {{pre, np}, {(void *)(uintptr_t)line, n}};
+  ssize_t w = writev(STDERR_FILENO, iov + (np == 0), np ? 2 : 1);
+  if (end >= 0 && w > 0)
+    after_ours = end + w;
+}
+
 static void emit(int lv, const char *file, const char *msg) {
   static const char *const words[] = {"error: ", "warning: ", "", "debug: "};
   static const char *const colors[] = {"\033[1;31m", "\033[1;35m", "",
@@ -178,16 +189,8 @@ static void emit(int lv, const char *file, const char *msg) {
     n = (int)sizeof line - 1;
     line[n - 1] = '\n';
   }
-  if (n > 0) {
-    char pre[1024];
-    long long end;
-    size_t np = start_line(pre, sizeof pre, c, &end);
-    /* One write, as ever: the prefix cannot be parted from its line. */
-    struct iovec iov[2] = {{pre, np}, {line, (size_t)n}};
-    ssize_t w = writev(STDERR_FILENO, iov + (np == 0), np ? 2 : 1);
-    if (end >= 0 && w > 0)
-      after_ours = end + w;
-  }
+  if (n > 0)
+    log_stderr_line(line, (size_t)n, c);
   int fd = file_fd;
   if (fd < 0)
     return;

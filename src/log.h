@@ -36,6 +36,9 @@ int log_setup(const struct log_opts *o, char *err, size_t errlen);
 bool log_enabled(int level);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* One whole line (with its newline) to stderr, on a line of its own; `c`:
+ * it has colour.  For cli.c's plain messages too. */
+void log_stderr_line(const char *line, size_t n, bool c);
 
 /* A reload_log_fn: messages of the core, "FILE: msg" when about a file. */
 void log_core(void *ud, int level, const char *file, const char *msg);
