@@ -53,6 +53,7 @@ void reload_close(reload_ctx *ctx) {
     return;
   reload__registry_remove(ctx);
   reload__export_close(ctx);
+  reload__tls_foreign_free(ctx);
   reload__retire_close(ctx);
   for (reload__obj *o = ctx->pending, *nx; o; o = nx) {
     nx = o->next;

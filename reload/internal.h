@@ -315,10 +315,19 @@ struct reload__tlsmod {
   size_t size, align;
   intptr_t tpoff;      /* static TLS (tls_static.c): block - thread pointer */
   bool shared;         /* its place belongs to an older version */
+  size_t foreign;      /* a shared library's: its module id in ld.so's
+                        * vector (tpoff set when in static TLS), else 0 */
+  struct reload__tlsmod *next; /* the context's foreign modules */
 };
 
 int reload__tls_new(reload_ctx *ctx, reload__tlsmod **out);
 void reload__tls_free(reload__tlsmod *m);
+/* A thread-local variable that a shared library defines, at `addr` in
+ * this thread: the library's module (made once per context), and the
+ * variable's offset in its block.  NULL when no loaded module holds it. */
+reload__tlsmod *reload__tls_foreign(reload_ctx *ctx, void *addr,
+                                    uint64_t *offset);
+void reload__tls_foreign_free(reload_ctx *ctx);
 /* Place a module in static TLS, for initial- and local-exec code; with
  * `reuse`, in the place of the version it replaces when it fits. */
 int reload__tls_static(reload_ctx *ctx, const char *file, reload__tlsmod *m,
@@ -418,6 +427,7 @@ struct reload_ctx {
   reload__export_mod *exports;
   size_t nexports;
   size_t npromoted;             /* libs[] made global after the exports */
+  reload__tlsmod *ftls;         /* shared libraries' TLS modules in use */
 };
 
 /* Record an error: the first one becomes the context's message; each is

@@ -366,16 +366,25 @@ static int resolve(reload__link *L) {
     if (!a)
       a = reload__lib_sym(ctx, g->name);
     if (a) {
-      if (g->type == STT_TLS) {
-        err = reload__err(ctx, RELOAD_EUNSUP, g->ref ? g->ref->name : NULL,
-                          "thread-local '%s' is defined in a shared library; "
-                          "reload cannot reach another module's TLS; access "
-                          "it through a function instead",
-                          g->name);
-        continue;
-      }
       if (save(L, g))
         return RELOAD_ENOMEM;
+      if (g->type == STT_TLS) {
+        /* dlsym() gave this thread's copy: keep the library's module and
+         * the variable's offset in its block, as for our own. */
+        uint64_t off = 0;
+        reload__tlsmod *m = reload__tls_foreign(ctx, a, &off);
+        if (!m) {
+          err = reload__err(ctx, RELOAD_EUNSUP, g->ref ? g->ref->name : NULL,
+                            "thread-local '%s' of a shared library is in no "
+                            "thread-local block ld.so knows",
+                            g->name);
+          continue;
+        }
+        g->kind = RELOAD__SYM_SHLIB;
+        g->addr = off;
+        g->ud = m;
+        continue;
+      }
       g->kind = RELOAD__SYM_SHLIB;
       g->addr = (uint64_t)(uintptr_t)a;
       continue;
@@ -883,6 +892,13 @@ static int fill(reload__link *L) {
           /* Initial-exec: the slot holds the variable's offset from the
            * thread pointer. */
           const reload__tlsmod *m = reload__tls_module(ctx, o, i);
+          if (m && m->foreign && !m->tpoff)
+            return reload__err(ctx, RELOAD_EUNSUP, o->name,
+                               "initial-exec access to thread-local '%s' of "
+                               "a shared library that was opened after the "
+                               "program started, so its TLS is dynamic; "
+                               "build this object with -fPIC",
+                               reload__sym_name(o, i));
           if (!m || !m->tpoff)
             return reload__err(ctx, RELOAD_EUNSUP, o->name,
                                "initial-exec access to thread-local '%s', "
@@ -908,7 +924,8 @@ static int fill(reload__link *L) {
       }
       if (o->tlsgd && o->tlsgd[i]) {
         reload__gsym *g = reload__global(ctx, o, i);
-        reload__tlsmod *m = g && g->obj ? g->obj->batch->tls : L->b->tls;
+        const reload__tlsmod *m = g ? reload__tls_module(ctx, o, i)
+                                    : L->b->tls;
         if (!m)
           return reload__err(ctx, RELOAD_EBADELF, o->name,
                              "'%s' is used as thread-local but no "

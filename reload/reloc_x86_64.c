@@ -235,6 +235,8 @@ const reload__tlsmod *reload__tls_module(reload_ctx *ctx, const reload__obj *o,
         reload__sym_find(&ctx->syms, o->str + o->sym[sym].st_name);
     if (g && g->obj)
       return g->obj->batch->tls;
+    if (g && g->kind == RELOAD__SYM_SHLIB && g->type == STT_TLS)
+      return g->ud; /* a shared library's (tls.c) */
     if (g)
       return NULL;
   }

@@ -8,7 +8,16 @@
  * word of the GOT pair holds a pointer to our module, and each thread keeps
  * a vector of blocks indexed by module id, made on first use from the
  * image.  A thread's blocks are freed when it exits.
+ *
+ * A shared library's thread-local variables (libstdc++'s __once_callable,
+ * used from <mutex>) are ld.so's: their GOT pair names a module of ours
+ * marked `foreign` with ld.so's module id, and the call goes on to
+ * glibc's own __tls_get_addr.  When ld.so placed the library in static
+ * TLS, initial-exec code (-fPIE) reaches it too, at a fixed offset from
+ * the thread pointer as for our own static modules.
  */
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -90,12 +99,87 @@ static void *slow(reload__tlsmod *m, uint64_t offset) {
   return (char *)vec->v[m->id] + offset;
 }
 
+/* glibc's, in ld.so. */
+extern void *__tls_get_addr(tls_index *ti);
+
 void *reload__tls_get_addr(void *arg) {
   tls_index *ti = arg;
   reload__tlsmod *m = (reload__tlsmod *)(uintptr_t)ti->module;
   if (m->tpoff) /* in static TLS: general-dynamic code meets -fPIE code */
     return (char *)__builtin_thread_pointer() + m->tpoff + ti->offset;
+  if (m->foreign) {
+    tls_index real = {m->foreign, ti->offset};
+    return __tls_get_addr(&real);
+  }
   if (m->id < nblocks && blocks[m->id])
     return (char *)blocks[m->id] + ti->offset;
   return slow(m, ti->offset);
+}
+
+struct find {
+  uint64_t addr;
+  size_t modid;
+  uint64_t block;
+};
+
+/* The loaded module whose block, in this thread, holds the address. */
+static int find_block(struct dl_phdr_info *info, size_t size, void *ud) {
+  (void)size;
+  struct find *f = ud;
+  if (!info->dlpi_tls_modid || !info->dlpi_tls_data)
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+    uint64_t b = (uint64_t)(uintptr_t)info->dlpi_tls_data;
+    if (p->p_type == PT_TLS && f->addr >= b && f->addr < b + p->p_memsz) {
+      f->modid = info->dlpi_tls_modid;
+      f->block = b;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Whether a block lies in this thread's static TLS, which is the same
+ * distance from the thread pointer in every thread (x86-64 puts it just
+ * below).  ld.so says how large that is; where it does not, assume not. */
+static bool in_static_tls(uint64_t block) {
+  void (*info)(size_t *, size_t *);
+  void *p = dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+  if (!p)
+    return false;
+  memcpy(&info, &p, sizeof info);
+  size_t size = 0, align = 0;
+  info(&size, &align);
+  uint64_t tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
+  return block < tp && tp - block <= size;
+}
+
+reload__tlsmod *reload__tls_foreign(reload_ctx *ctx, void *addr,
+                                    uint64_t *offset) {
+  struct find f = {(uint64_t)(uintptr_t)addr, 0, 0};
+  if (!dl_iterate_phdr(find_block, &f))
+    return NULL;
+  *offset = f.addr - f.block;
+  for (reload__tlsmod *m = ctx->ftls; m; m = m->next)
+    if (m->foreign == f.modid)
+      return m;
+  reload__tlsmod *m = calloc(1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->foreign = f.modid;
+  if (in_static_tls(f.block))
+    m->tpoff = (intptr_t)(f.block -
+                          (uint64_t)(uintptr_t)__builtin_thread_pointer());
+  m->next = ctx->ftls;
+  ctx->ftls = m;
+  return m;
+}
+
+void reload__tls_foreign_free(reload_ctx *ctx) {
+  for (reload__tlsmod *m = ctx->ftls, *nx; m; m = nx) {
+    nx = m->next;
+    free(m);
+  }
+  ctx->ftls = NULL;
 }
