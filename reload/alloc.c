@@ -46,9 +46,16 @@
 #define SHARDS 64
 #define TOMB ((uintptr_t)1)
 
+/* A block of the program's, with the size it was asked for: realloc()
+ * needs it when the program has none of its own. */
+struct slot {
+  uintptr_t p; /* 0 empty, TOMB deleted */
+  size_t n;
+};
+
 static struct shard {
   pthread_mutex_t lock; /* all zero: PTHREAD_MUTEX_INITIALIZER on glibc */
-  uintptr_t *slot; /* 0 empty, TOMB deleted */
+  struct slot *slot;
   size_t cap, used, live;
 } shards[SHARDS];
 
@@ -68,17 +75,17 @@ static bool rehash(struct shard *s) {
   size_t cap = s->cap ? s->cap : 1024;
   if (s->live * 4 >= cap)
     cap *= 2;
-  uintptr_t *v = mmap(NULL, cap * sizeof *v, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  struct slot *v = mmap(NULL, cap * sizeof *v, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (v == MAP_FAILED)
     return false;
   for (size_t i = 0; i < s->cap; i++) {
-    uintptr_t p = s->slot[i];
+    uintptr_t p = s->slot[i].p;
     if (p <= TOMB)
       continue;
     for (size_t j = mix(p) & (cap - 1);; j = (j + 1) & (cap - 1))
-      if (!v[j]) {
-        v[j] = p;
+      if (!v[j].p) {
+        v[j] = s->slot[i];
         break;
       }
   }
@@ -90,7 +97,7 @@ static bool rehash(struct shard *s) {
   return true;
 }
 
-static void remember(void *ptr) {
+static void remember(void *ptr, size_t n) {
   uintptr_t p = (uintptr_t)ptr;
   if (p <= TOMB)
     return;
@@ -103,9 +110,11 @@ static void remember(void *ptr) {
   }
   size_t tomb = SIZE_MAX;
   for (size_t j = h & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
-    uintptr_t x = s->slot[j];
-    if (x == p)
+    uintptr_t x = s->slot[j].p;
+    if (x == p) {
+      s->slot[j].n = n;
       break;
+    }
     if (x == TOMB && tomb == SIZE_MAX)
       tomb = j;
     if (!x) {
@@ -113,7 +122,7 @@ static void remember(void *ptr) {
         j = tomb;
       else
         s->used++;
-      s->slot[j] = p;
+      s->slot[j] = (struct slot){p, n};
       s->live++;
       break;
     }
@@ -121,8 +130,9 @@ static void remember(void *ptr) {
   pthread_mutex_unlock(&s->lock);
 }
 
-/* Whether the program's allocator made `ptr`; `take` forgets it. */
-static bool owned(void *ptr, bool take) {
+/* Whether the program's allocator made `ptr`, and how large it was asked
+ * to be (`*n`, may be NULL); `take` forgets it. */
+static bool owned_size(void *ptr, bool take, size_t *n) {
   uintptr_t p = (uintptr_t)ptr;
   uint64_t h;
   struct shard *s = shard_of(p, &h);
@@ -130,13 +140,15 @@ static bool owned(void *ptr, bool take) {
   pthread_mutex_lock(&s->lock);
   for (size_t j = s->cap ? h & (s->cap - 1) : 0; s->cap;
        j = (j + 1) & (s->cap - 1)) {
-    uintptr_t x = s->slot[j];
+    uintptr_t x = s->slot[j].p;
     if (!x)
       break;
     if (x == p) {
       hit = true;
+      if (n)
+        *n = s->slot[j].n;
       if (take) {
-        s->slot[j] = TOMB;
+        s->slot[j].p = TOMB;
         s->live--;
       }
       break;
@@ -145,6 +157,8 @@ static bool owned(void *ptr, bool take) {
   pthread_mutex_unlock(&s->lock);
   return hit;
 }
+
+static bool owned(void *ptr, bool take) { return owned_size(ptr, take, NULL); }
 
 /* ---- the dispatcher ------------------------------------------------------ */
 
@@ -179,7 +193,7 @@ static void *d_malloc(size_t n) {
   if (host_thread || !prog[A_MALLOC])
     return CALL(host, A_MALLOC, void *(*)(size_t))(n);
   void *p = CALL(prog, A_MALLOC, void *(*)(size_t))(n);
-  remember(p);
+  remember(p, n);
   return p;
 }
 
@@ -187,7 +201,7 @@ static void *d_calloc(size_t n, size_t m) {
   if (host_thread || !prog[A_CALLOC])
     return CALL(host, A_CALLOC, void *(*)(size_t, size_t))(n, m);
   void *p = CALL(prog, A_CALLOC, void *(*)(size_t, size_t))(n, m);
-  remember(p);
+  remember(p, n * m);
   return p;
 }
 
@@ -203,17 +217,19 @@ static void d_free(void *p) {
 static void *d_realloc(void *p, size_t n) {
   if (!p)
     return d_malloc(n);
-  if (!owned(p, false))
+  size_t asked;
+  if (!owned_size(p, false, &asked))
     return CALL(host, A_REALLOC, void *(*)(void *, size_t))(p, n);
   if (!prog[A_REALLOC]) {
     /* The program replaced malloc and free but not realloc: as glibc's
-     * would, through them. */
-    size_t old = prog[A_USABLE]
-                     ? CALL(prog, A_USABLE, size_t (*)(void *))(p)
-                     : n;
+     * does, through them, with the size the block was asked for. */
+    if (n == 0) {
+      d_free(p);
+      return NULL;
+    }
     void *q = d_malloc(n);
-    if (q && n) {
-      memcpy(q, p, old < n ? old : n);
+    if (q) {
+      memcpy(q, p, asked < n ? asked : n);
       d_free(p);
     }
     return q;
@@ -221,7 +237,10 @@ static void *d_realloc(void *p, size_t n) {
   owned(p, true);
   void *q = CALL(prog, A_REALLOC, void *(*)(void *, size_t))(p, n);
   /* A failed realloc leaves the old block the program's. */
-  remember(q ? q : (n ? p : NULL));
+  if (q)
+    remember(q, n);
+  else if (n)
+    remember(p, asked);
   return q;
 }
 
@@ -233,7 +252,7 @@ static void *aligned(int i, size_t a, size_t n) {
   void *p = i == A_VALLOC || i == A_PVALLOC
                 ? CALL(prog, i, void *(*)(size_t))(n)
                 : CALL(prog, i, void *(*)(size_t, size_t))(a, n);
-  remember(p);
+  remember(p, n);
   return p;
 }
 
@@ -249,7 +268,7 @@ static int d_posix_memalign(void **out, size_t a, size_t n) {
     return CALL(host, A_POSIX_MEMALIGN, int (*)(void **, size_t, size_t))(out, a, n);
   int r = CALL(prog, A_POSIX_MEMALIGN, int (*)(void **, size_t, size_t))(out, a, n);
   if (r == 0)
-    remember(*out);
+    remember(*out, n);
   return r;
 }
 
@@ -280,6 +299,13 @@ static int index_of(const char *name) {
 }
 
 bool reload__alloc_name(const char *name) { return index_of(name) >= 0; }
+
+bool reload__alloc_is_dispatch(const void *p) {
+  for (int i = 0; i < A_N; i++)
+    if (dispatch[i] == p)
+      return true;
+  return false;
+}
 
 bool reload__alloc_active(void) {
   return __atomic_load_n(&prog[A_FREE], __ATOMIC_ACQUIRE) != NULL;

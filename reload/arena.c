@@ -394,12 +394,41 @@ static int remap_run(reload__arena *a, int fd) {
 }
 
 /*
- * In the child of a fork(): move both views onto a fresh memfd holding a
- * copy of every page in use, so that the child's loaded memory is its own
- * (see fork.c).  Only one thread runs here, so nothing reads the arena
- * between the copy and the remapping.
+ * Copy [at, to) of the arena into `wr`, but only what holds data: holes
+ * of the memfd (pages never written) and pages of zeros (a large .bss) are
+ * left to read as zero in the new one, which costs no memory.
  */
-int reload__arena_fork(reload__arena *a) {
+static void copy_data(const reload__arena *a, uint8_t *wr, size_t at,
+                      size_t to) {
+  static const uint8_t zero[RELOAD__PAGE];
+  while (at < to) {
+    off_t d = lseek(a->fd, (off_t)at, SEEK_DATA);
+    if (d < 0 || (size_t)d >= to) {
+      if (d < 0 && errno != ENXIO) /* no SEEK_DATA: copy it all */
+        memcpy(wr + at, a->wr + at, to - at);
+      return;
+    }
+    off_t h = lseek(a->fd, d, SEEK_HOLE);
+    size_t end = h < 0 || (size_t)h > to ? to : (size_t)h;
+    for (size_t p = (size_t)d & ~(size_t)(RELOAD__PAGE - 1); p < end;
+         p += RELOAD__PAGE) {
+      size_t n = end - p < RELOAD__PAGE ? end - p : RELOAD__PAGE;
+      if (memcmp(a->wr + p, zero, n) != 0)
+        memcpy(wr + p, a->wr + p, n);
+    }
+    at = end;
+  }
+}
+
+/*
+ * Before a fork(), in the parent, with every lock of the context held: a
+ * fresh memfd holding a copy of every page in use.  It must be made here,
+ * not in the child: the moment fork() returns, the parent's threads go on
+ * linking and swapping in the memory both still share, and a copy made
+ * then could hold slots that lead to code the child's mappings lack.
+ * Returns the descriptor, or -errno.
+ */
+int reload__arena_snapshot(const reload__arena *a) {
   int fd = memfd_create("reload-arena", MFD_CLOEXEC);
   if (fd < 0)
     return -errno;
@@ -420,27 +449,30 @@ int reload__arena_fork(reload__arena *a) {
   for (const reload__run *r = a->free;; r = r->next) {
     size_t to = r ? r->off : a->size;
     if (to > at)
-      memcpy(wr + at, a->wr + at, to - at);
+      copy_data(a, wr, at, to);
     if (!r)
       break;
     at = r->off + r->len;
   }
+  munmap(wr, a->size);
+  return fd;
+}
+
+/*
+ * In the child of a fork(): move both views onto the snapshot, so that
+ * the child's loaded memory is its own (see fork.c).  Only one thread
+ * runs here, and the mappings are the child's, as they were at fork().
+ */
+int reload__arena_adopt(reload__arena *a, int fd) {
   int err = remap_run(a, fd);
-  if (err) {
-    munmap(wr, a->size);
-    close(fd);
-    return err;
-  }
   /* Pointers into the write view are kept all over the core: the new one
    * takes the old one's place. */
-  if (mmap(a->wr, a->size, PROT_READ | PROT_WRITE,
-           MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) == MAP_FAILED)
+  if (!err && mmap(a->wr, a->size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd,
+                   0) == MAP_FAILED)
     err = -errno;
-  munmap(wr, a->size);
-  if (err) {
-    close(fd);
+  if (err)
     return err;
-  }
   close(a->fd);
   a->fd = fd;
   return 0;

@@ -23,8 +23,10 @@ reload_ctx *reload_open(const reload_options *opt) {
   if (opt)
     ctx->opt = *opt;
   ctx->arena.fd = -1;
+  ctx->fork_fd = -1;
   ctx->pending_tail = &ctx->pending;
   pthread_mutex_init(&ctx->lock, NULL);
+  pthread_mutex_init(&ctx->exlock, NULL);
   reload__fork_init();
   if (ctx->opt.flags & RELOAD_OPT_EXPORT) {
     /* Before this context loads anything: what is there is the host's. */

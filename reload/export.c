@@ -478,7 +478,7 @@ static int export_new(reload_ctx *ctx) {
   struct link_map *lm = NULL;
   dlinfo(h, RTLD_DI_LINKMAP, &lm);
   /* Loaded code may be in dlsym() or dlopen() on another thread. */
-  pthread_mutex_lock(&ctx->lock);
+  pthread_mutex_lock(&ctx->exlock);
   ctx->exports[ctx->nexports++] =
       (reload__export_mod){h, fd, lm ? (uint64_t)lm->l_addr : 0};
   for (uint32_t i = 0; i < n; i++) {
@@ -502,7 +502,7 @@ static int export_new(reload_ctx *ctx) {
   }
   free(v);
   interpose(ctx);
-  pthread_mutex_unlock(&ctx->lock);
+  pthread_mutex_unlock(&ctx->exlock);
   return r;
 }
 
@@ -547,20 +547,42 @@ void *reload__dlopen(const char *file, int mode) {
   void *h = dlopen(file, mode);
   reload_ctx *ctx = __atomic_load_n(&export_ctx, __ATOMIC_ACQUIRE);
   if (h && ctx) {
-    pthread_mutex_lock(&ctx->lock);
+    pthread_mutex_lock(&ctx->exlock);
     interpose(ctx);
-    pthread_mutex_unlock(&ctx->lock);
+    pthread_mutex_unlock(&ctx->exlock);
   }
   return h;
 }
 
+/* Whether `p` is the program's own (its code and data, or the allocator
+ * dispatcher that stands for its malloc family). */
+static bool programs(const reload_ctx *ctx, void *p) {
+  uint64_t a = (uint64_t)(uintptr_t)p;
+  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+  return (ctx->mapped && a >= base && a < base + ctx->arena.size) ||
+         reload__alloc_is_dispatch(p);
+}
+
+/* The definition after the program's: its libraries in the order they
+ * were named (each handle searches its own dependencies, libc among
+ * them: ctx->libs[0] is libm), then the global scope, never the program
+ * itself. */
+static void *next_sym(reload_ctx *ctx, const char *name) {
+  for (size_t i = 0; i < ctx->nlibs; i++) {
+    void *a = dlsym(ctx->libs[i], name);
+    if (a && !programs(ctx, a))
+      return a;
+  }
+  void *a = dlsym(RTLD_DEFAULT, name);
+  return a && !programs(ctx, a) ? a : NULL;
+}
+
 void *reload__dlsym(void *handle, const char *name) {
   reload_ctx *ctx = __atomic_load_n(&export_ctx, __ATOMIC_ACQUIRE);
-  /* Natively "the next module after the executable": every library, in
-   * scope order, which our own modules (last in it) do not precede.  The
-   * real dlsym would take our caller, this library, for the executable. */
-  if (handle == RTLD_NEXT)
-    return dlsym(RTLD_DEFAULT, name);
+  /* Natively "the next module after the executable": the real dlsym
+   * would take its caller, this library, for the executable. */
+  if (handle == RTLD_NEXT && ctx)
+    return next_sym(ctx, name);
   /* RTLD_DEFAULT, and the executable's own handle, search the program
    * first. */
   bool first = handle == RTLD_DEFAULT;
@@ -571,14 +593,20 @@ void *reload__dlsym(void *handle, const char *name) {
       dlclose(self);
   }
   if (first && ctx && name) {
-    pthread_mutex_lock(&ctx->lock);
+    pthread_mutex_lock(&ctx->exlock);
     reload__gsym *e = reload__sym_find(&ctx->exported, name);
     void *a = e ? (void *)(uintptr_t)e->addr : NULL;
-    pthread_mutex_unlock(&ctx->lock);
+    pthread_mutex_unlock(&ctx->exlock);
     if (a)
       return a;
   }
   return dlsym(handle, name);
+}
+
+/* The object's path as long as the context lives: the unit's, not the
+ * version's, which goes when the version is dropped. */
+static const char *obj_name(const reload__obj *o) {
+  return o->unit ? o->unit->key : o->name;
 }
 
 int reload__dladdr(const void *addr, void *out) {
@@ -589,7 +617,11 @@ int reload__dladdr(const void *addr, void *out) {
       a >= (uint64_t)(uintptr_t)ctx->arena.run + ctx->arena.size)
     return dladdr(addr, info);
   memset(info, 0, sizeof *info);
-  pthread_mutex_lock(&ctx->lock);
+  /* Never wait: the thread holding the lock may be linking, and waiting
+   * in ld.so for a lock that this thread holds (dladdr() in a plugin's
+   * constructor).  Then only ld.so's answer can be given. */
+  if (pthread_mutex_trylock(&ctx->lock) != 0)
+    return dladdr(addr, info);
   int found = 0;
   /* A stable entry: the function's address as the program sees it. */
   for (uint32_t i = 0; i < ctx->ent.n && !found; i++) {
@@ -598,7 +630,7 @@ int reload__dladdr(const void *addr, void *out) {
       reload__gsym *g = reload__sym_find(&ctx->syms, ctx->ent.v[i].name);
       info->dli_sname = ctx->ent.v[i].name;
       info->dli_saddr = (void *)(uintptr_t)at;
-      info->dli_fname = g && g->obj ? g->obj->name : NULL;
+      info->dli_fname = g && g->obj ? obj_name(g->obj) : NULL;
       found = 1;
     }
   }
@@ -618,7 +650,7 @@ int reload__dladdr(const void *addr, void *out) {
           best = at;
           info->dli_sname = reload__sym_name(o, i);
           info->dli_saddr = (void *)(uintptr_t)at;
-          info->dli_fname = o->name;
+          info->dli_fname = obj_name(o);
         }
       }
   if (info->dli_sname)

@@ -5,11 +5,12 @@
  * parent and child would share every loaded page: a global the child sets
  * would change in the parent, and a version the parent later links over
  * freed pages would change code under the child.  A natively linked
- * program's data is private after fork(), so the child handler gives each
- * context's arena a fresh memfd with a copy of every page in use, mapped
- * at the same addresses with the same protections.  The copy costs the
- * arena's used size once per fork(); posix_spawn(), and with it system()
- * and popen(), runs no fork handlers and pays nothing.
+ * program's data is private after fork(), so each context's arena is
+ * copied into a fresh memfd before fork() (the pages in use that hold
+ * data), and the child moves both of its views onto that copy, at the
+ * same addresses with the same protections.  The copy costs the arena's
+ * data once per fork(); posix_spawn(), and with it system() and popen(),
+ * runs no fork handlers and pays nothing.
  *
  * The prepare handler holds the registry and every context's lock across
  * fork(), as glibc holds malloc's: no link is half-done in the child's
@@ -18,23 +19,46 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
+static void snapshot(void *ud, reload_ctx *ctx, const void *arg) {
+  (void)ud;
+  (void)arg;
+  ctx->fork_fd = ctx->mapped ? reload__arena_snapshot(&ctx->arena) : -1;
+}
+
+static void drop_snapshot(void *ud, reload_ctx *ctx, const void *arg) {
+  (void)ud;
+  (void)arg;
+  if (ctx->fork_fd >= 0)
+    close(ctx->fork_fd);
+  ctx->fork_fd = -1;
+}
+
 static void prepare(void) {
   reload__registry_hold();
+  reload__registry_each_held(snapshot, NULL, NULL);
   reload__alloc_hold();
 }
 
 static void parent(void) {
   reload__alloc_release();
+  reload__registry_each_held(drop_snapshot, NULL, NULL);
   reload__registry_release();
 }
 
 static void copy_ctx(void *ud, reload_ctx *ctx, const void *arg) {
   (void)ud;
   (void)arg;
-  int err = ctx->mapped ? reload__arena_fork(&ctx->arena) : 0;
+  if (!ctx->mapped)
+    return;
+  int err = ctx->fork_fd >= 0 ? reload__arena_adopt(&ctx->arena, ctx->fork_fd)
+                              : ctx->fork_fd;
+  if (err && ctx->fork_fd >= 0)
+    close(ctx->fork_fd);
+  ctx->fork_fd = -1;
   /* Nothing better is left to the child than to say so: its loaded
    * memory is still shared with the parent's. */
   if (err)

@@ -64,8 +64,10 @@ void reload__arena_give(reload__arena *a, size_t off, size_t len);
 /* Map code pages privately, so a debugger can write breakpoints. */
 int reload__arena_private(reload__arena *a, size_t off, size_t len);
 int reload__arena_protect(reload__arena *a, size_t off, size_t len, int prot);
-/* In a fork() child: both views onto a private copy.  0 or -errno. */
-int reload__arena_fork(reload__arena *a);
+/* fork.c: a copy of the pages in use (a memfd, or -errno), made before
+ * fork(); in the child, both views moved onto it (0 or -errno). */
+int reload__arena_snapshot(const reload__arena *a);
+int reload__arena_adopt(reload__arena *a, int fd);
 
 /* ---- input objects (elf.c) ------------------------------------------- */
 
@@ -422,8 +424,14 @@ struct reload_ctx {
   size_t nlibs;
   void (**fini)(void);      /* fini entries in the order they must run */
   size_t nfini, capfini;
+  int fork_fd;               /* fork.c: the arena's copy for the child */
   reload_stats stats;
   reload__symtab exported;      /* name -> address, as exported */
+  /* exported's: the program's dlsym() may run inside a dlopen() (a
+   * plugin's constructor) that holds ld.so's lock, while a link holds
+   * `lock` and asks ld.so for a symbol; so never ctx->lock there, and
+   * nothing that waits for ld.so while this is held. */
+  pthread_mutex_t exlock;
   reload__export_mod *exports;
   size_t nexports;
   size_t npromoted;             /* libs[] made global after the exports */
@@ -558,6 +566,7 @@ void reload__export_close(reload_ctx *ctx);
 /* alloc.c: a program that defines free() (see there). */
 bool reload__alloc_name(const char *name);
 bool reload__alloc_active(void);
+bool reload__alloc_is_dispatch(const void *p);
 void *reload__alloc_dispatch(const char *name);
 void reload__alloc_define(const char *name, void *addr);
 void *reload__alloc_target(const char *name, bool host_module);

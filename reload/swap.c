@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -56,16 +57,37 @@ void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
   pthread_mutex_unlock(&reg_lock);
 }
 
-/* fork.c: every context's lock, and the registry's, held across fork(). */
+/* fork.c: every context's lock, and the registry's, held across fork().
+ * Elsewhere a context's lock is taken before the registry's (retirement
+ * rewrites the perf map from every context): so here the contexts' are
+ * only tried, and on any miss everything is let go and tried again. */
 void reload__registry_hold(void) {
-  pthread_mutex_lock(&reg_lock);
-  for (size_t i = 0; i < nreg; i++)
-    pthread_mutex_lock(&reg[i]->lock);
+  for (;;) {
+    pthread_mutex_lock(&reg_lock);
+    size_t got = 0;
+    while (got < nreg && pthread_mutex_trylock(&reg[got]->lock) == 0) {
+      if (pthread_mutex_trylock(&reg[got]->exlock) != 0) {
+        pthread_mutex_unlock(&reg[got]->lock);
+        break;
+      }
+      got++;
+    }
+    if (got == nreg)
+      return;
+    while (got-- > 0) {
+      pthread_mutex_unlock(&reg[got]->exlock);
+      pthread_mutex_unlock(&reg[got]->lock);
+    }
+    pthread_mutex_unlock(&reg_lock);
+    sched_yield();
+  }
 }
 
 void reload__registry_release(void) {
-  for (size_t i = nreg; i-- > 0;)
+  for (size_t i = nreg; i-- > 0;) {
+    pthread_mutex_unlock(&reg[i]->exlock);
     pthread_mutex_unlock(&reg[i]->lock);
+  }
   pthread_mutex_unlock(&reg_lock);
 }
 

@@ -71,9 +71,9 @@ static void remove_dir(const char *dir) {
   for (struct dirent *e; (e = readdir(d));) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
       continue;
-    char p[4096 + 256];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    unlink(p);
+    char p[8192];
+    if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p)
+      unlink(p);
   }
   closedir(d);
   rmdir(dir);
@@ -92,9 +92,9 @@ static void sweep(const char *dir) {
       continue;
     if (started(pid) == start)
       continue;
-    char p[4096 + 256];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    remove_dir(p);
+    char p[8192];
+    if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p)
+      remove_dir(p);
   }
   closedir(d);
 }
@@ -256,17 +256,58 @@ static bool find(const char *base, long pid, char *out, size_t len) {
   return found;
 }
 
+/* Words that start a command line of reloadd's own (see main.c and the
+ * daemon's options): with one of them, reloadd means itself. */
+static bool reloadd_words(int argc, char **argv) {
+  static const char *const words[] = {
+      "run",  "check", "inspect", "status", "reload", "help", "--help",
+      "-h",   "--version", "-v", "--verbose", "-q", "--quiet",
+      "--validate", NULL};
+  if (argc < 2)
+    return false;
+  const char *a = argv[1];
+  for (const char *const *w = words; *w; w++)
+    if (strcmp(a, *w) == 0)
+      return true;
+  size_t n = strlen(a);
+  return strncmp(a, "--color", 7) == 0 || (n > 4 && !strcmp(a + n - 4, ".ini"));
+}
+
+static long parent_of(long pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');
+  long ppid = 0;
+  return p && sscanf(p + 1, " %*c %ld", &ppid) == 1 ? ppid : 0;
+}
+
 void launcher_rerun(int argc, char **argv) {
-  if (!proc_exe((const char *)getauxval(AT_EXECFN)))
+  /* Started as /proc/self/exe, or by the path that names (reloadd's
+   * executable, which a program finds with readlink), with words that are
+   * not reloadd's: a hosted program runs itself again. */
+  if (!proc_exe((const char *)getauxval(AT_EXECFN)) &&
+      reloadd_words(argc, argv))
     return;
   char err[256], path[4096];
   char *base = rundir(err, sizeof err);
   if (!base)
     return;
   /* exec without fork keeps the pid; fork and exec has the host as
-   * parent. */
-  bool found = find(base, (long)getpid(), path, sizeof path) ||
-               find(base, (long)getppid(), path, sizeof path);
+   * parent; a fork server's workers have it further up. */
+  bool found = false;
+  long pid = (long)getpid();
+  for (int depth = 0; depth < 32 && pid > 1 && !found; depth++) {
+    found = find(base, pid, path, sizeof path);
+    pid = parent_of(pid);
+  }
   free(base);
   if (!found)
     return;

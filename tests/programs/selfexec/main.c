@@ -65,6 +65,22 @@ int main(int argc, char **argv) {
   fflush(stdout);
   int st = system(cmd);
   printf("shell: status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  /* A fork server's worker: its parent is the program's child. */
+  fflush(stdout);
+  pid_t server = fork();
+  if (server == 0) {
+    char *a6[] = {argv[0], "via-worker", "8", NULL};
+    _exit(fork_exec("/proc/self/exe", a6));
+  }
+  printf("worker of a fork server: status %d\n", status_of(server));
+  /* The executable's path, as readlink() tells it. */
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    char *a7[] = {argv[0], "via-readlink", "9", NULL};
+    printf("readlink /proc/self/exe: status %d\n", fork_exec(self, a7));
+  }
   generation = 7;
   fflush(stdout);
   char *a5[] = {argv[0], "last", NULL};
