@@ -563,18 +563,20 @@ static bool programs(const reload_ctx *ctx, void *p) {
          reload__alloc_is_dispatch(p);
 }
 
-/* The definition after the program's: its libraries in the order they
- * were named (each handle searches its own dependencies, libc among
- * them: ctx->libs[0] is libm), then the global scope, never the program
- * itself. */
+/* The definition after the program's, in the order its references are
+ * resolved (reload__lib_sym): the global scope, then its libraries in the
+ * order they were named (each handle searches its own dependencies);
+ * never the program itself. */
 static void *next_sym(reload_ctx *ctx, const char *name) {
+  void *a = dlsym(RTLD_DEFAULT, name);
+  if (a && !programs(ctx, a))
+    return a;
   for (size_t i = 0; i < ctx->nlibs; i++) {
-    void *a = dlsym(ctx->libs[i], name);
+    a = dlsym(ctx->libs[i], name);
     if (a && !programs(ctx, a))
       return a;
   }
-  void *a = dlsym(RTLD_DEFAULT, name);
-  return a && !programs(ctx, a) ? a : NULL;
+  return NULL;
 }
 
 void *reload__dlsym(void *handle, const char *name) {

@@ -177,16 +177,15 @@ int reload__lib_open(reload_ctx *ctx, const char *name) {
 }
 
 void *reload__lib_sym(reload_ctx *ctx, const char *name) {
-  /* Libraries still local (see open_mode) in the order they were named,
-   * as a link searches them; then the default scope: every library
-   * opened RTLD_GLOBAL, and libc. */
-  if (ctx->opt.flags & RELOAD_OPT_EXPORT)
-    for (size_t i = 0; i < ctx->nlibs; i++) {
-      void *a = dlsym(ctx->libs[i], name);
-      if (a)
-        return a;
-    }
-  return dlsym(RTLD_DEFAULT, name);
+  /* The default scope first: libc, every library opened RTLD_GLOBAL, and
+   * the host executable, whose definitions must win (a sanitizer's
+   * malloc and free there are everybody's).  Then the libraries still
+   * local (see open_mode), in the order they were named. */
+  void *a = dlsym(RTLD_DEFAULT, name);
+  for (size_t i = 0; !a && (ctx->opt.flags & RELOAD_OPT_EXPORT) &&
+                     i < ctx->nlibs; i++)
+    a = dlsym(ctx->libs[i], name);
+  return a;
 }
 
 int reload__lib_type(void *addr, int fallback) {
