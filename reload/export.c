@@ -33,6 +33,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,31 @@ static int open_image(reload_ctx *ctx, const struct image *im, void **handle,
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  /* The program may have closed an earlier module's descriptor (daemons
+   * close them all), and ours got its number: ld.so then hands back that
+   * module.  Another number, never used for one, is a new name. */
+  for (int tries = 0; h && tries < 16; tries++) {
+    size_t i = 0;
+    while (i < ctx->nexports && ctx->exports[i].handle != h)
+      i++;
+    if (i == ctx->nexports)
+      break; /* a new module */
+    dlclose(h);
+    h = NULL;
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC,
+                   512 + (int)ctx->nexports + 64 * (tries + 1));
+    if (hi < 0)
+      break;
+    close(fd);
+    fd = hi;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  }
+  for (size_t i = 0; h && i < ctx->nexports; i++)
+    if (ctx->exports[i].handle == h) {
+      dlclose(h);
+      h = NULL;
+    }
   if (!h) {
     const char *why = dlerror();
     close(fd);
