@@ -563,6 +563,9 @@ int reload__export(reload_ctx *ctx);
 void reload__export_note(reload_ctx *ctx);
 void reload__export_forget(reload_ctx *ctx);
 void reload__export_close(reload_ctx *ctx);
+/* Point libraries' references at the program's definitions; with
+ * ctx->exlock held. */
+void reload__export_interpose(reload_ctx *ctx);
 /* alloc.c: a program that defines free() (see there). */
 bool reload__alloc_name(const char *name);
 bool reload__alloc_active(void);
@@ -572,7 +575,7 @@ void reload__alloc_define(const char *name, void *addr);
 void *reload__alloc_target(const char *name, bool host_module);
 void reload__alloc_hold(void);
 void reload__alloc_release(void);
-/* What loaded code's dlopen, dlsym and dladdr resolve to. */
+/* dlfcn.c: what loaded code's dlopen, dlsym and dladdr resolve to. */
 void *reload__dlopen(const char *file, int mode);
 void *reload__dlsym(void *handle, const char *name);
 /* `info` is a Dl_info (an unnamed struct in <dlfcn.h>). */
