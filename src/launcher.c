@@ -18,9 +18,9 @@
 
 static char *made_dir, *made_file;
 
-/* A process's start time in clock ticks since boot (field 22 of its
- * stat), which with its pid names it uniquely; 0 when it is gone. */
-static unsigned long long started(long pid) {
+/* Field `want` (4 or more) of a process's stat, as a number; 0 when the
+ * process is gone. */
+static unsigned long long stat_field(long pid, int want) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%ld/stat", pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -37,10 +37,14 @@ static unsigned long long started(long pid) {
   if (!p)
     return 0;
   p++;
-  for (int field = 3; field < 22 && p; field++)
+  for (int field = 3; field < want && p; field++)
     p = strchr(p + 1, ' ');
   return p ? strtoull(p + 1, NULL, 10) : 0;
 }
+
+/* Its start time in clock ticks since boot (field 22), which with its
+ * pid names it uniquely. */
+static unsigned long long started(long pid) { return stat_field(pid, 22); }
 
 /* $XDG_RUNTIME_DIR/reloadd, else /tmp/reloadd-UID: ours alone. */
 static char *rundir(char *err, size_t len) {
@@ -273,21 +277,7 @@ static bool reloadd_words(int argc, char **argv) {
   return strncmp(a, "--color", 7) == 0 || (n > 4 && !strcmp(a + n - 4, ".ini"));
 }
 
-static long parent_of(long pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')');
-  long ppid = 0;
-  return p && sscanf(p + 1, " %*c %ld", &ppid) == 1 ? ppid : 0;
-}
+static long parent_of(long pid) { return (long)stat_field(pid, 4); }
 
 void launcher_rerun(int argc, char **argv) {
   /* Started as /proc/self/exe, or by the path that names (reloadd's
