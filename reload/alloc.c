@@ -43,7 +43,9 @@
 
 /* ---- the set of the program's pointers --------------------------------- */
 
-#define SHARDS 64
+/* Few enough that holding them all across fork() stays within what
+ * ThreadSanitizer's deadlock detector takes (it stops at 64 locks held). */
+#define SHARDS 16
 #define TOMB ((uintptr_t)1)
 
 /* A block of the program's, with the size it was asked for: realloc()
@@ -66,7 +68,7 @@ static uint64_t mix(uintptr_t p) {
 
 static struct shard *shard_of(uintptr_t p, uint64_t *h) {
   *h = mix(p);
-  return &shards[*h >> 58];
+  return &shards[*h >> 60];
 }
 
 /* Grow (or clean out tombstones); the table lives in its own mapping, so
