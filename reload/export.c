@@ -456,8 +456,12 @@ static int export_new(reload_ctx *ctx) {
   int r = 0;
   for (uint32_t i = 0; i < ctx->syms.n; i++) {
     const reload__gsym *g = &ctx->syms.v[i];
+    /* Every reload comes here: what was exported once is passed over
+     * with one look-up, before the entry's. */
+    if (!g->obj || reload__sym_find(&ctx->exported, g->name))
+      continue;
     uint64_t a = export_addr(ctx, g);
-    if (!a || reload__sym_find(&ctx->exported, g->name))
+    if (!a)
       continue;
     if (n == cap) {
       cap = cap ? 2 * cap : 64;
