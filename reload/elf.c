@@ -410,7 +410,16 @@ static int check_group(reload_ctx *ctx, reload__obj *o, uint32_t i) {
   return 0;
 }
 
-static uint8_t classify(const Elf64_Shdr *s) {
+/* Sections that are written only by relocation, which ld puts in RELRO
+ * and ld.so makes read-only once relocated: const tables of pointers,
+ * vtables, computed-goto label tables.  They belong to their version, as
+ * .rodata does; they are never the program's state. */
+static bool relro(const char *name) {
+  return strncmp(name, ".data.rel.ro", 12) == 0 &&
+         (name[12] == 0 || name[12] == '.');
+}
+
+static uint8_t classify(const Elf64_Shdr *s, const char *name) {
   if (!(s->sh_flags & SHF_ALLOC))
     return RELOAD__CLS_NONE;
   switch (s->sh_type) {
@@ -430,7 +439,7 @@ static uint8_t classify(const Elf64_Shdr *s) {
     return RELOAD__CLS_TLS;
   if (s->sh_flags & SHF_EXECINSTR)
     return RELOAD__CLS_TEXT;
-  if (s->sh_flags & SHF_WRITE)
+  if ((s->sh_flags & SHF_WRITE) && !relro(name))
     return RELOAD__CLS_DATA;
   return RELOAD__CLS_RODATA;
 }
@@ -444,7 +453,8 @@ int reload__obj_parse(reload_ctx *ctx, reload__obj *o) {
     return reload__err(ctx, RELOAD_ENOMEM, o->name, "out of memory");
   for (uint32_t i = 0; i < o->nsec; i++) {
     o->secs[i].name = o->shstr + o->sh[i].sh_name;
-    o->secs[i].cls = i ? classify(&o->sh[i]) : RELOAD__CLS_NONE;
+    o->secs[i].cls =
+        i ? classify(&o->sh[i], o->secs[i].name) : RELOAD__CLS_NONE;
   }
   if ((r = check_symtab(ctx, o)))
     return r;
@@ -469,6 +479,7 @@ void reload__obj_free(reload__obj *o) {
   free(o->gone);
   free(o->direct);
   free(o->drel);
+  free(o->wlog);
   free(o->chunks);
   free(o->secs);
   free(o->symval);

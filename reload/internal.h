@@ -133,6 +133,17 @@ struct reload__pair {
   uint8_t kind;
 };
 
+/* A write into memory that an older version also uses (a kept section, a
+ * redirected global): made when the version starts to run, where the
+ * memory still holds `before` (what the older version linked there), and
+ * undone by a rollback where it still holds `after`. */
+struct reload__wlog {
+  uint8_t *wr;
+  uint64_t before, after;
+  uint8_t width;
+  uint8_t applied;
+};
+
 /* Pages of the arena, by offset. */
 typedef struct reload__span {
   size_t off, len;
@@ -197,6 +208,8 @@ typedef struct reload__obj {
   struct reload__pair *pairs; /* state to carry over when it starts to run */
   uint32_t npairs, cappairs;
   const struct reload__obj *base; /* the version those pairs refer to */
+  struct reload__wlog *wlog;  /* writes into shared memory (state.c) */
+  uint32_t nwlog, capwlog;
 
   /* Versions. */
   reload__unit *unit;
@@ -464,6 +477,15 @@ int reload__units_add(reload_ctx *ctx, reload__obj *objs);
 void reload__install(reload_ctx *ctx, reload__obj *objs);
 void reload__obj_unmap(reload_ctx *ctx, reload__obj *o);
 void reload__state_apply(reload_ctx *ctx, reload__obj *o);
+/* state.c: a relocation's value for memory an older version also uses,
+ * written when the version starts to run; and their undoing. */
+int reload__state_defer(reload_ctx *ctx, reload__obj *o, uint8_t *wr,
+                        int width, uint64_t before, uint64_t after);
+void reload__state_undo(reload__obj *o);
+/* rebind.c: other objects' GOT slots for data the new version `objs`
+ * moved, logged on it; `older` is the version it replaces. */
+int reload__rebind(reload_ctx *ctx, reload__obj *objs,
+                   const reload__obj *older);
 
 /* swap.c, retire.c, guard.c */
 int reload__registry_add(reload_ctx *ctx);

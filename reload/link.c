@@ -759,6 +759,32 @@ static uint64_t run_at(reload_ctx *ctx, size_t off) {
   return (uint64_t)(uintptr_t)ctx->arena.run + off;
 }
 
+/* An object that refers to another object's data or read-only data
+ * holds the pages that data is in: a version that was replaced may be
+ * unmapped, but a table or variable that objects linked earlier still
+ * reach (directly, or through their GOT) must stay.  (Functions are
+ * reached through their stable entries, which never go.) */
+static int hold_targets(reload_ctx *ctx, reload__obj *o) {
+  for (uint32_t i = o->firstglobal; i < o->nsym; i++) {
+    reload__gsym *g = reload__global(ctx, o, i);
+    if (!g || !g->obj || g->obj == o || g->type == STT_FUNC ||
+        g->type == STT_TLS)
+      continue;
+    const reload__obj *d = g->obj;
+    uint64_t off = g->addr - (uint64_t)(uintptr_t)ctx->arena.run;
+    for (uint32_t k = 0; k < d->nchunks; k++) {
+      reload__chunk *c = d->chunks[k];
+      if (c->off <= off && off < c->off + c->len) {
+        int r = reload__chunk_ref(ctx, o, c);
+        if (r)
+          return r;
+        break;
+      }
+    }
+  }
+  return 0;
+}
+
 /* Give every section and symbol its final address. */
 static int assign(reload__link *L) {
   reload_ctx *ctx = L->ctx;
@@ -867,6 +893,8 @@ static int assign(reload__link *L) {
       else
         o->symval[i] = g->addr;
     }
+    if ((r = hold_targets(ctx, o)))
+      return r;
   }
   return 0;
 }

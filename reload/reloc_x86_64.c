@@ -297,9 +297,17 @@ static int commit(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
   if (!sec->kept) {
     memcpy(real, val, (size_t)w);
   } else if (old) {
+    /* The old version's code still runs on this memory: the new value
+     * goes in when the new version starts to run (state.c), where the
+     * memory then still holds what the old version linked there. */
     const reload__drel *d = find_drel(old, sec->oldsec, off);
-    if (d && d->width == (uint32_t)w && memcmp(real, &d->val, (size_t)w) == 0)
-      memcpy(real, val, (size_t)w);
+    uint64_t nv = 0;
+    memcpy(&nv, val, (size_t)w);
+    if (d && d->width == (uint32_t)w && d->val != nv) {
+      int r = reload__state_defer(ctx, o, real, w, d->val, nv);
+      if (r)
+        return r;
+    }
   }
   if (o->ndrel == o->capdrel) {
     uint32_t nc = o->capdrel ? o->capdrel * 2 : 64;

@@ -117,6 +117,33 @@ static reload__chunk *chunk_of(reload_ctx *ctx, const reload__obj *o,
   return NULL;
 }
 
+/* Whether data section `sec` holds the address of a place inside a
+ * function (a computed-goto label, `&&label`), not of its first byte.
+ * Such an address is valid only with the code of its own version: the
+ * section must not be shared with another version, whose code would jump
+ * to labels compiled for other registers. */
+static bool has_label(const reload__obj *o, uint32_t sec) {
+  uint32_t rs = o->secs[sec].rela;
+  if (!rs)
+    return false;
+  const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + o->sh[rs].sh_offset);
+  uint64_t n = o->sh[rs].sh_size / sizeof *r;
+  for (uint64_t k = 0; k < n; k++) {
+    uint32_t sym = ELF64_R_SYM(r[k].r_info);
+    uint32_t t = reload__sym_shndx(o, sym);
+    if (t == SHN_UNDEF || t >= o->nsec || o->secs[t].cls != RELOAD__CLS_TEXT)
+      continue;
+    uint64_t at = o->sym[sym].st_value + (uint64_t)r[k].r_addend;
+    bool start = false;
+    for (uint32_t i = 1; i < o->nsym && !start; i++)
+      start = ELF64_ST_TYPE(o->sym[i].st_info) == STT_FUNC &&
+              reload__sym_shndx(o, i) == t && o->sym[i].st_value == at;
+    if (!start)
+      return true;
+  }
+  return false;
+}
+
 int reload__state_match(reload__link *L) {
   reload_ctx *ctx = L->ctx;
   reload__obj *o = L->objs, *old = L->old;
@@ -152,7 +179,7 @@ int reload__state_match(reload__link *L) {
       /* A section without named variables (string literals' pointers,
        * compiler tables) is only kept when it is not written by code:
        * we cannot tell, so such sections start afresh. */
-      if (cn == 0 || !same_layout(a, cn, b, co))
+      if (cn == 0 || !same_layout(a, cn, b, co) || has_label(o, i))
         continue;
       reload__chunk *c = chunk_of(ctx, old, os->addr);
       if (!c)
@@ -186,6 +213,11 @@ uint64_t reload__state_common(reload__link *L, reload__obj *o, uint32_t i,
       continue;
     uint32_t sec = reload__sym_shndx(old, k);
     if (sec == SHN_UNDEF || old->sym[k].st_size != g->size)
+      return 0;
+    /* The storage is the old version's: this one holds it from now on,
+     * or the old version's unmapping would free it under the program. */
+    reload__chunk *c = chunk_of(L->ctx, old, old->symval[k]);
+    if (!c || reload__chunk_ref(L->ctx, o, c))
       return 0;
     L->kept++;
     return old->symval[k];
@@ -332,9 +364,48 @@ out:
   return r;
 }
 
-/* The new version's pointers into a redirected global: written into the
- * old storage where it still holds what the old version linked there. */
-static void repoint(reload_ctx *ctx, const reload__obj *o, uint32_t sym,
+int reload__state_defer(reload_ctx *ctx, reload__obj *o, uint8_t *wr,
+                        int width, uint64_t before, uint64_t after) {
+  if (o->nwlog == o->capwlog) {
+    uint32_t cap = o->capwlog ? o->capwlog * 2 : 16;
+    struct reload__wlog *v = realloc(o->wlog, cap * sizeof *v);
+    if (!v)
+      return reload__err(ctx, RELOAD_ENOMEM, o->name, "out of memory");
+    o->wlog = v;
+    o->capwlog = cap;
+  }
+  o->wlog[o->nwlog++] = (struct reload__wlog){wr, before, after,
+                                              (uint8_t)width, 0};
+  return 0;
+}
+
+/* Make the logged writes: each where the memory still holds what the old
+ * version linked there (else the program changed it, and its value wins). */
+static void wlog_apply(reload__obj *o) {
+  for (uint32_t i = 0; i < o->nwlog; i++) {
+    struct reload__wlog *w = &o->wlog[i];
+    if (memcmp(w->wr, &w->before, w->width) == 0) {
+      memcpy(w->wr, &w->after, w->width);
+      w->applied = 1;
+    }
+  }
+}
+
+/* A rollback: the old version runs again on this memory, so what the new
+ * one wrote there goes back, where the program has not changed it since. */
+void reload__state_undo(reload__obj *o) {
+  for (uint32_t i = o->nwlog; i-- > 0;) {
+    struct reload__wlog *w = &o->wlog[i];
+    if (w->applied && memcmp(w->wr, &w->after, w->width) == 0)
+      memcpy(w->wr, &w->before, w->width);
+    w->applied = 0;
+  }
+}
+
+/* The new version's pointers into a redirected global: logged, to be
+ * written into the old storage where it still holds what the old version
+ * linked there. */
+static void repoint(reload_ctx *ctx, reload__obj *o, uint32_t sym,
                     const reload__obj *old, uint32_t oldsym) {
   uint32_t sec = reload__sym_shndx(o, sym);
   uint64_t nv = o->sym[sym].st_value, size = o->sym[sym].st_size;
@@ -348,9 +419,9 @@ static void repoint(reload_ctx *ctx, const reload__obj *o, uint32_t sym,
       continue;
     uint64_t rel = e->off - nv;
     const reload__drel *od = reload__drel_find(old, osec, ovv + rel);
-    if (od && od->width == e->width &&
-        memcmp(store + rel, &od->val, e->width) == 0)
-      memcpy(store + rel, &e->val, e->width);
+    if (od && od->width == e->width && od->val != e->val)
+      (void)reload__state_defer(ctx, o, store + rel, (int)e->width, od->val,
+                                e->val); /* out of memory: the old value */
   }
 }
 
@@ -359,8 +430,10 @@ static void repoint(reload_ctx *ctx, const reload__obj *o, uint32_t sym,
  * that what the old code did in between is not lost. */
 void reload__state_apply(reload_ctx *ctx, reload__obj *o) {
   const reload__obj *old = o->base;
-  if (!old)
+  if (!old) {
+    wlog_apply(o);
     return;
+  }
   for (uint32_t i = 0; i < o->npairs; i++) {
     const struct reload__pair *p = &o->pairs[i];
     if (p->kind == RELOAD__PAIR_COPY)
@@ -368,6 +441,7 @@ void reload__state_apply(reload_ctx *ctx, reload__obj *o) {
     else
       repoint(ctx, o, p->sym, old, p->oldsym);
   }
+  wlog_apply(o);
   free(o->pairs);
   o->pairs = NULL;
   o->npairs = 0;

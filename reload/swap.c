@@ -257,6 +257,8 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
     if (__atomic_load_n(slot, __ATOMIC_RELAXED) == f->addr)
       store(slot, f->prev);
   }
+  /* The pointers it moved in memory the old version shares go back. */
+  reload__state_undo(o);
   for (uint32_t i = 0; i < o->ngone; i++) {
     reload__fn *f = &o->gone[i];
     store(reload__entry_slot(ctx, f->entry), f->prev);
@@ -503,6 +505,11 @@ static int update(reload_ctx *ctx, const char *key, void *buf, size_t len,
   reload_report rep;
   memset(&rep, 0, sizeof rep);
   r = compare(ctx, o, old, &rep);
+  if (!r) {
+    o->older = old; /* for rebind's view of pending versions */
+    r = reload__rebind(ctx, o, old);
+    o->older = NULL;
+  }
   if (r) {
     reload__link_undo(&L);
     pthread_mutex_unlock(&ctx->lock);
