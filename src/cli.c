@@ -116,6 +116,17 @@ int cli_parse_link(int argc, char **argv, struct cli_link *o,
   return 0;
 }
 
+int cli_uint(const char *s, unsigned min, unsigned max, unsigned *out) {
+  char *end;
+  if (!s || *s < '0' || *s > '9')
+    return -1;
+  unsigned long v = strtoul(s, &end, 10);
+  if (*end || v < min || v > max)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
 void cli_free_link(struct cli_link *o) {
   free((void *)o->files);
   free((void *)o->libs);
@@ -125,7 +136,8 @@ void cli_free_link(struct cli_link *o) {
 reload_ctx *cli_link(struct cli_link *o, int *status) {
   reload_options opt = {.log = o->log ? o->log : cli_log,
                         .log_ud = o->log ? o->log_ud : o,
-                        .flags = o->flags};
+                        .flags = o->flags,
+                        .keep_versions = o->keep_versions};
   reload_ctx *ctx = reload_open(&opt);
   if (!ctx) {
     cli_err("out of memory");

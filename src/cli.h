@@ -22,6 +22,7 @@ struct cli_link {
   int verbose;
   bool check;  /* print problems as "FILE: message" */
   unsigned flags; /* RELOAD_OPT_* for the context */
+  unsigned keep_versions; /* 0: the library's default */
   reload_log_fn log; /* NULL: cli_log */
   void *log_ud;
 };
@@ -31,6 +32,9 @@ struct cli_link {
 int cli_parse_link(int argc, char **argv, struct cli_link *o,
                    const char *cmd);
 void cli_free_link(struct cli_link *o);
+
+/* A whole number in [min, max]: 0, or -1 when `s` is anything else. */
+int cli_uint(const char *s, unsigned min, unsigned max, unsigned *out);
 
 /* Open a context that reports to stderr, add libraries and files, link.
  * Returns the context, or NULL after the problems were printed. */

@@ -41,7 +41,8 @@ static int start_watcher(void *ud) {
 
 /* Take out the options only `run` has, leaving the linking ones. */
 static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
-                 bool *perfmap, const char **argv0) {
+                 bool *perfmap, const char **argv0, bool *guard,
+                 unsigned *keep) {
   int n = 0;
   bool args = false;
   for (int i = 0; i < argc; i++) {
@@ -57,6 +58,18 @@ static int strip(int argc, char **argv, char **out, bool *watch, bool *shared,
       *argv0 = argv[i] + 8;
     else if (!args && strcmp(argv[i], "--watch") == 0)
       *watch = true;
+    else if (!args && strcmp(argv[i], "--guard") == 0)
+      *guard = true;
+    else if (!args && (strcmp(argv[i], "--keep-versions") == 0 ||
+                       strncmp(argv[i], "--keep-versions=", 16) == 0)) {
+      const char *v = argv[i][15] ? argv[i] + 16
+                                  : (i + 1 < argc ? argv[++i] : "");
+      if (cli_uint(v, 1, 1000000, keep)) {
+        cli_err("run: --keep-versions takes a number of versions from 1 to "
+                "1000000, not '%s'; see reloadd run --help", v);
+        return -1;
+      }
+    }
     else if (!args && strcmp(argv[i], "--allow-shared-dirs") == 0)
       *shared = true;
     else if (!args && strcmp(argv[i], "--no-perf-map") == 0)
@@ -122,7 +135,10 @@ int cmd_run(int argc, char **argv) {
     return 1;
   }
   const char *argv0 = NULL;
-  int ac = strip(argc, argv, av, &watch, &shared, &perfmap, &argv0);
+  bool guard = false;
+  unsigned keep = 0;
+  int ac = strip(argc, argv, av, &watch, &shared, &perfmap, &argv0, &guard,
+                 &keep);
   if (ac < 0) {
     free(av);
     return 2;
@@ -134,6 +150,7 @@ int cmd_run(int argc, char **argv) {
     return st;
   }
   o.flags = (perfmap ? RELOAD_OPT_PERFMAP : 0u) | RELOAD_OPT_EXPORT;
+  o.keep_versions = keep;
   struct strv abs = {0};
   if (watch) {
     /* The program may chdir(); reloads must still find the files.  The
@@ -186,7 +203,8 @@ int cmd_run(int argc, char **argv) {
   /* o.args pointed into av; the strings themselves are argv's. */
   o.args = NULL;
   free(av);
-  struct host_opts ho = {.entry = o.entry, .argc = pargc, .argv = pargv};
+  struct host_opts ho = {.entry = o.entry, .argc = pargc, .argv = pargv,
+                         .guard = guard};
   if (watch) {
     char *cwd = path_join(NULL, ".");
     struct watch_opts wo = {

@@ -80,6 +80,7 @@ static const struct keydef keys[CONFIG_NKEYS] = {
     [CK_RELOAD_MODE] = {2, "mode", K_CHOICE, F(mode), 0, 0, modes, NULL},
     [CK_RELOAD_KEEP_STATE] = {2, "keep_state", K_BOOL, F(keep_state), 0, 0, NULL, NULL},
     [CK_RELOAD_RETIRE_MS] = {2, "retire_ms", K_UINT, F(retire_ms), 1, 3600000, NULL, "milliseconds"},
+    [CK_RELOAD_KEEP_VERSIONS] = {2, "keep_versions", K_UINT, F(keep_versions), 1, 1000000, NULL, "versions"},
     [CK_RELOAD_GUARD] = {2, "guard", K_BOOL, F(guard), 0, 0, NULL, NULL},
     [CK_RELOAD_PERF_MAP] = {2, "perf_map", K_BOOL, F(perf_map), 0, 0, NULL, NULL},
     [CK_LOG_LEVEL] = {3, "level", K_CHOICE, F(log_level), 0, 0, levels, NULL},
@@ -765,6 +766,7 @@ static void defaults(struct config *c) {
   c->mode = RELOAD_MODE_IMMEDIATE;
   c->keep_state = true;
   c->retire_ms = 250;
+  c->keep_versions = 8;
   c->guard = false;
   c->perf_map = true;
   c->log_level = RELOAD_LOG_INFO;

@@ -31,6 +31,7 @@ enum config_key {
   CK_RELOAD_MODE,
   CK_RELOAD_KEEP_STATE,
   CK_RELOAD_RETIRE_MS,
+  CK_RELOAD_KEEP_VERSIONS,
   CK_RELOAD_GUARD,
   CK_RELOAD_PERF_MAP,
   CK_LOG_LEVEL,
@@ -64,6 +65,7 @@ struct config {
   int mode;                  /* RELOAD_MODE_* */
   bool keep_state;           /* default true */
   unsigned retire_ms;        /* default 250 */
+  unsigned keep_versions;    /* default 8 */
   bool guard;                /* default false */
   bool perf_map;             /* default true: keep /tmp/perf-<pid>.map */
   bool keep_perf_map;        /* perf_map = keep: and leave it at exit */

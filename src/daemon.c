@@ -36,6 +36,7 @@ static struct {
   char *config_abs;
   int cli_level;     /* -1: take the config's */
   int cli_color;     /* -1: take the config's */
+  unsigned cli_keep; /* --keep-versions; 0: take the config's */
   reload_ctx *ctx;
   struct watch *w;
   struct control *ctl;
@@ -162,6 +163,8 @@ static void on_hup(uv_signal_t *h, int sig) {
   }
   buf_free(&errs);
   buf_free(&warns);
+  if (D.cli_keep)
+    nc.keep_versions = D.cli_keep;
   char err[300];
   if (setup_log(&nc, err, sizeof err))
     log_msg(RELOAD_LOG_ERROR, "%s; logging as before", err);
@@ -181,6 +184,7 @@ static void on_hup(uv_signal_t *h, int sig) {
       {nc.mode != D.run.mode, "[reload] mode"},
       {nc.keep_state != D.run.keep_state, "[reload] keep_state"},
       {nc.retire_ms != D.run.retire_ms, "[reload] retire_ms"},
+      {nc.keep_versions != D.run.keep_versions, "[reload] keep_versions"},
       {nc.guard != D.run.guard, "[reload] guard"},
       {nc.perf_map != D.run.perf_map, "[reload] perf_map"},
   };
@@ -281,6 +285,14 @@ int cmd_daemon(int argc, char **argv) {
       D.cli_level = RELOAD_LOG_DEBUG;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       D.cli_level = RELOAD_LOG_WARN;
+    } else if (strcmp(a, "--keep-versions") == 0 ||
+               strncmp(a, "--keep-versions=", 16) == 0) {
+      const char *v = a[15] ? a + 16 : (i + 1 < argc ? argv[++i] : "");
+      if (cli_uint(v, 1, 1000000, &D.cli_keep)) {
+        usage_error("--keep-versions takes a number of versions from 1 to "
+                    "1000000, not '%s'", v);
+        return 2;
+      }
     } else if (strcmp(a, "--validate") == 0) {
       validate = true;
     } else if (strncmp(a, "--color", 7) == 0 && (a[7] == '=' || !a[7])) {
@@ -318,6 +330,8 @@ int cmd_daemon(int argc, char **argv) {
     return 1;
   }
   buf_free(&errs);
+  if (D.cli_keep)
+    D.run.keep_versions = D.cli_keep;
   log_perf_map_keep(D.run.keep_perf_map); /* it only matters at exit */
   if (validate) {
     struct buf out = {0};
@@ -341,6 +355,7 @@ int cmd_daemon(int argc, char **argv) {
       .mode = (reload_mode)D.run.mode,
       .reset_state = !D.run.keep_state,
       .retire_ms = D.run.retire_ms,
+      .keep_versions = D.run.keep_versions,
       .flags = (D.run.perf_map && cli_perf_map_env() ? RELOAD_OPT_PERFMAP
                                                      : 0u) |
                RELOAD_OPT_EXPORT,

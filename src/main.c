@@ -12,9 +12,10 @@
 
 void cli_usage(void) {
   fputs(
-      "usage: reloadd [-v|-q] [--color=WHEN] [--validate] CONFIG.ini "
-      "[-- ARG...]\n"
-      "       reloadd run [--watch [--allow-shared-dirs]] [--argv0 NAME]\n"
+      "usage: reloadd [-v|-q] [--color=WHEN] [--keep-versions N] [--validate]\n"
+      "               CONFIG.ini [-- ARG...]\n"
+      "       reloadd run [--watch [--allow-shared-dirs]] [--guard]\n"
+      "                   [--keep-versions N] [--argv0 NAME]\n"
       "                   [--no-perf-map | --keep-perf-map] [-l NAME]... "
       "[-L DIR]...\n"
       "                   [--entry SYM] FILE... [-- ARG...]\n"
@@ -34,6 +35,11 @@ void cli_usage(void) {
       "  run      link the files in memory and call main(argc, argv, envp)\n"
       "           (or --entry SYM); the exit status is the program's\n"
       "  --watch  reload any of the files that changes while it runs\n"
+      "  --guard  call the entry under reload_guard(): a crash in reloaded\n"
+      "           code rolls that reload back (in a config: [reload] guard)\n"
+      "  --keep-versions N  replaced versions of each object kept mapped\n"
+      "           (default 8; in a config: [reload] keep_versions); older\n"
+      "           ones go once nothing runs them or points into them\n"
       "  --allow-shared-dirs  with --watch, load files from directories\n"
       "           other users may write to (they could run code as you)\n"
       "  --argv0 NAME  the program's argv[0] (default: the path of a\n"

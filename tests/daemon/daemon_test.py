@@ -300,7 +300,8 @@ def dump_of(ws, **over):
         "watch.build_timeout_s": "300", "watch.debounce_ms": "20",
         "watch.allow_shared_dirs": "false",
         "reload.mode": "immediate", "reload.keep_state": "true",
-        "reload.retire_ms": "250", "reload.guard": "false",
+        "reload.retire_ms": "250", "reload.keep_versions": "8",
+        "reload.guard": "false",
         "reload.perf_map": "true",
         "log.level": "info", "log.color": "auto", "log.file": "",
     }
@@ -337,6 +338,7 @@ allow_shared_dirs = true
 mode = safepoint
 keep_state = false
 retire_ms = 900
+keep_versions = 3
 guard = true
 perf_map = false
 [log]
@@ -357,7 +359,7 @@ file = logs/r.log
         watch__build_timeout_s="7", watch__debounce_ms="35",
         watch__allow_shared_dirs="true", reload__mode="safepoint",
         reload__keep_state="false", reload__retire_ms="900",
-        reload__guard="true", reload__perf_map="false", log__level="debug",
+        reload__keep_versions="3", reload__guard="true", reload__perf_map="false", log__level="debug",
         log__color="never",
         log__file=ws + "/logs/r.log"), "dump of every key")
     # The other spellings of each boolean and choice.
@@ -464,12 +466,12 @@ debounce = 5
         "app.ini:14: unknown key 'sources' in [reload]; 'sources' belongs in "
         "[watch]",
         "app.ini:15: unknown key 'debounce' in [reload]; its keys are mode, "
-        "keep_state, retire_ms, guard, perf_map",
+        "keep_state, retire_ms, keep_versions, guard, perf_map",
     ])
     expect_errors(ws, "[program]\nobjects = a.o\n[reload]\nretire = 5\n"
                   "[watch]\nbuild_timeout = 3\nnothing_like_it = 1\n", [
                       "app.ini:4: unknown key 'retire' in [reload]; its keys "
-                      "are mode, keep_state, retire_ms, guard, perf_map",
+                      "are mode, keep_state, retire_ms, keep_versions, guard, perf_map",
                       "app.ini:6: unknown key 'build_timeout' in [watch]; "
                       "did you mean 'build_timeout_s'?",
                       "app.ini:7: unknown key 'nothing_like_it' in [watch]; "
