@@ -490,6 +490,18 @@ static bool drop(reload_ctx *ctx, reload__obj *o) {
   o->ticket = NULL;
   dead_add(ctx, o);
   wunlock();
+  {
+    size_t bytes = 0;
+    for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+      bytes += o->span[c].len;
+    const char *key = o->unit ? o->unit->key : o->name;
+    reload__log(ctx, RELOAD_LOG_DEBUG, key,
+                "%s v%u unmapped (%zu KiB): replaced, quiet for the grace "
+                "period, more than %u newer versions, and no thread's stack "
+                "points into its code",
+                key, o->version, bytes >> 10,
+                ctx->opt.keep_versions ? ctx->opt.keep_versions : 8);
+  }
   ring_forget(o);
   reload__debug_remove(ctx, o, true);
   reload__symtab_forget(ctx, o);

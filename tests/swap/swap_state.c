@@ -17,8 +17,9 @@
  * says so.
  *
  * shared: with one old version kept and a 1 ms grace, a dozen reloads
- * unmap old versions while the variables every version shares (a COMMON
- * one, a plain one) and the table another object holds stay valid.
+ * unmap old versions while the variables every version shares (COMMON
+ * ones, a plain one, one that a reload added) and the table another
+ * object holds stay valid.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -145,10 +146,14 @@ static void test_shared(const char *v1, const char *v2, const char *user) {
   int first = gamma(7);
   int_fn bump = (int_fn)swt_entry(ctx, "tab_bump");
   long want_total = 5;
-  int want_hits = 0;
+  int want_hits = 0, want_new = 0;
   for (int i = 0; i < 14; i++) {
-    int v = i % 2 ? 1 : 2;
+    /* Version 1 again, then version 2 (byte-identical copies from then on):
+     * tab_new lives where the first of them put it. */
+    int v = i == 0 ? 1 : 2;
     swt_reload(ctx, v == 1 ? v1 : v2);
+    if (v == 2)
+      ASSERT_EQ(((int_fn)swt_entry(ctx, "tab_bump_new"))(), ++want_new);
     ASSERT_EQ(bump(), ++want_hits);
     want_total += v;
     ASSERT_EQ(hits(), want_hits);
@@ -158,7 +163,8 @@ static void test_shared(const char *v1, const char *v2, const char *user) {
     ASSERT_TRUE(g == 100 * v || g == first);
     swt_sleep_ms(3);
     reload_retire(ctx);
-    swt_sleep_ms(3);
+    /* Unmapping waits for a stack scan, at most ten a second. */
+    swt_sleep_ms(i % 4 == 3 ? 110 : 3);
     reload_retire(ctx);
   }
   swt_versions vs;
@@ -170,6 +176,7 @@ static void test_shared(const char *v1, const char *v2, const char *user) {
   ASSERT_TRUE(mapped < 15);
   ASSERT_EQ(hits(), want_hits);
   ASSERT_EQ(*(int *)swt_sym(ctx, "tab_hits"), want_hits);
+  ASSERT_EQ(*(int *)swt_sym(ctx, "tab_new"), want_new);
   reload_close(ctx);
 }
 

@@ -13,3 +13,10 @@ int tab_bump(void) {
   tab_total += VERSION;
   return ++tab_hits;
 }
+
+#if VERSION >= 2
+/* New in version 2: its storage is first placed in version 2's own pages,
+ * which every later version keeps using. */
+int tab_new;
+int tab_bump_new(void) { return ++tab_new; }
+#endif
