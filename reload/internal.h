@@ -201,6 +201,7 @@ typedef struct reload__obj {
   uint32_t nfns;
   reload__fn *gone;           /* entries this version removed (prev kept) */
   uint32_t ngone;
+  unsigned gone_from;         /* the version whose code they had */
   reload_ctx *ctx;
   struct reload__dbg *dbg;    /* debugger and unwinder registrations */
   reload__drel *drel;
@@ -222,6 +223,7 @@ typedef struct reload__obj {
   uint64_t runs_seen;         /* runs at the last retirement pass */
   bool droppable;             /* retire.c's scratch */
   bool placed;                /* its pages were taken (link.c take()) */
+  bool superseded;            /* replaced at the safepoint it came in at */
   bool rolledback;            /* the crash guard took it back: never again
                                * a base for a new version or a fallback */
   unsigned changed;           /* functions changed when it came in */
@@ -379,6 +381,8 @@ typedef struct reload__entry {
   const char *name;    /* points into its key */
   const char *unitkey; /* owner, for messages */
   unsigned removed_in; /* version that removed it, 0 while it exists */
+  uint64_t last;       /* removed: its last version's code, 0 if none */
+  unsigned last_version;
 } reload__entry;
 
 typedef struct reload__entblock {
@@ -400,6 +404,9 @@ int reload__entry_get(reload_ctx *ctx, const char *key, const char *name,
 uint64_t reload__entry_addr(const reload_ctx *ctx, uint32_t idx);
 uint64_t *reload__entry_slot(const reload_ctx *ctx, uint32_t idx);
 uint64_t reload__entry_removed(const reload_ctx *ctx, uint32_t idx);
+/* Whether a removed function's last code, which its entry may still lead
+ * to, is in [lo, hi): that version must stay mapped. */
+bool reload__entry_pins(const reload_ctx *ctx, uint64_t lo, uint64_t hi);
 void reload__entries_free(reload_ctx *ctx);
 
 /* export.c: the synthetic modules that show the program to ld.so. */

@@ -142,8 +142,11 @@ static const reload__fn *forward_to(const reload__obj *o, uint64_t a,
   const reload__span *t = &o->span[RELOAD__CLS_TEXT];
   if (*ret >= base + t->off && *ret < base + t->off + t->len)
     return NULL;
-  if (__atomic_load_n(pick->slot, __ATOMIC_ACQUIRE) == pick->ent + 6)
+  uint64_t to = __atomic_load_n(pick->slot, __ATOMIC_ACQUIRE);
+  if (to == pick->ent + 6)
     return NULL; /* the "removed" stub: see entry.c */
+  if (to >= base + t->off && to < base + t->off + t->len)
+    return NULL; /* removed since, and its entry leads back here */
   return pick;
 }
 
@@ -579,6 +582,13 @@ static void drain(reload_ctx *ctx) {
   pthread_mutex_unlock(&ring_lock);
 }
 
+/* A version whose code a removed function's entry leads to stays. */
+static bool pinned(const reload_ctx *ctx, const reload__obj *o) {
+  const reload__span *t = &o->span[RELOAD__CLS_TEXT];
+  uint64_t lo = (uint64_t)(uintptr_t)ctx->arena.run + t->off;
+  return t->len && reload__entry_pins(ctx, lo, lo + t->len);
+}
+
 /* A stack word that points exactly at a function's first byte does not
  * keep its version: it is no return address (a call returns after itself;
  * only a call to a noreturn function at the end of the function before
@@ -631,7 +641,7 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
         }
       }
       o->droppable = old && ++n > keep && o->state == RELOAD__V_RETIRED &&
-                     now >= o->retire_at;
+                     now >= o->retire_at && !pinned(ctx, o);
       ndrop += o->droppable;
       pp = &o->older;
     }

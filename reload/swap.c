@@ -212,6 +212,7 @@ void reload__install(reload_ctx *ctx, reload__obj *objs) {
       reload__entry *e = &ctx->ent.v[f->entry];
       e->unitkey = o->unit ? o->unit->key : NULL;
       e->removed_in = 0;
+      __atomic_store_n(&e->last, 0, __ATOMIC_RELEASE);
       uint64_t *slot = reload__entry_slot(ctx, f->entry);
       f->prev = __atomic_load_n(slot, __ATOMIC_RELAXED);
       store(slot, f->addr);
@@ -227,7 +228,14 @@ static void activate(reload_ctx *ctx, reload__obj *o) {
     reload__fn *f = &o->gone[i];
     uint64_t *slot = reload__entry_slot(ctx, f->entry);
     f->prev = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    ctx->ent.v[f->entry].removed_in = o->version;
+    reload__entry *e = &ctx->ent.v[f->entry];
+    e->removed_in = o->version;
+    /* A caller the program kept runs the last version that ran (entry.c);
+     * one that was replaced at the safepoint it came in at never did. */
+    e->last_version = o->gone_from;
+    bool ran = !(u->cur && u->cur->version == o->gone_from &&
+                 u->cur->superseded);
+    __atomic_store_n(&e->last, ran ? f->addr : 0, __ATOMIC_RELEASE);
     store(slot, reload__entry_removed(ctx, f->entry));
   }
   reload__obj *prev = u->cur;
@@ -263,6 +271,7 @@ void reload__rollback(reload_ctx *ctx, reload__obj *o) {
     reload__fn *f = &o->gone[i];
     store(reload__entry_slot(ctx, f->entry), f->prev);
     ctx->ent.v[f->entry].removed_in = 0;
+    __atomic_store_n(&ctx->ent.v[f->entry].last, 0, __ATOMIC_RELEASE);
   }
   o->state = RELOAD__V_ROLLEDBACK;
   o->rolledback = true;
@@ -420,6 +429,7 @@ static int compare(reload_ctx *ctx, reload__obj *o, const reload__obj *old,
     for (uint32_t i = 0; i < old->nfns; i++)
       if (!seen[i])
         o->gone[o->ngone++] = oldf[i];
+    o->gone_from = old->version;
   }
   rep->removed = ngone;
   free(oldf);
@@ -448,10 +458,11 @@ static void apply_pending(reload_ctx *ctx) {
   uint64_t now = reload__now_ns();
   for (size_t i = 0; i < ctx->npend; i++) {
     reload__obj *o = ctx->pend[i].o;
-    activate(ctx, o);
     bool superseded = false; /* a newer one of the same object follows */
     for (size_t j = i + 1; j < ctx->npend && !superseded; j++)
       superseded = ctx->pend[j].o->unit == o->unit;
+    o->superseded = superseded;
+    activate(ctx, o);
     if (superseded)
       continue;
     const char *key = o->unit ? o->unit->key : o->name;
