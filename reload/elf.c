@@ -455,6 +455,19 @@ int reload__obj_parse(reload_ctx *ctx, reload__obj *o) {
     o->secs[i].name = o->shstr + o->sh[i].sh_name;
     o->secs[i].cls =
         i ? classify(&o->sh[i], o->secs[i].name) : RELOAD__CLS_NONE;
+    /* The assembler marks the note executable when the code needs its
+     * stack to run (gcc's trampolines for nested functions whose address
+     * is taken); ld would make the whole stack writable and executable,
+     * which reload never does to any page. */
+    if (i && (o->sh[i].sh_flags & SHF_EXECINSTR) &&
+        strcmp(o->secs[i].name, ".note.GNU-stack") == 0)
+      return reload__err(ctx, RELOAD_EUNSUP, o->name,
+                         "this object needs an executable stack (its "
+                         ".note.GNU-stack section is marked executable, as "
+                         "for gcc's nested functions whose address is "
+                         "taken); reload never makes memory writable and "
+                         "executable: rewrite such nested functions as "
+                         "ordinary ones");
   }
   if ((r = check_symtab(ctx, o)))
     return r;
