@@ -39,6 +39,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* Its bookkeeping is the dispatcher's, made with glibc's own functions. */
+#define RELOAD__MEM_RAW
+
 #include "internal.h"
 
 /* ---- the set of the program's pointers --------------------------------- */

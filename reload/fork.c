@@ -41,9 +41,11 @@ static void prepare(void) {
   reload__registry_hold();
   reload__registry_each_held(snapshot, NULL, NULL);
   reload__alloc_hold();
+  reload__mem_hold();
 }
 
 static void parent(void) {
+  reload__mem_release();
   reload__alloc_release();
   reload__registry_each_held(drop_snapshot, NULL, NULL);
   reload__registry_release();
@@ -69,6 +71,7 @@ static void copy_ctx(void *ud, reload_ctx *ctx, const void *arg) {
 }
 
 static void child(void) {
+  reload__mem_release();
   reload__alloc_release();
   reload__registry_each_held(copy_ctx, NULL, NULL);
   reload__registry_release();

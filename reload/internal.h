@@ -14,6 +14,31 @@
 
 #include "reload.h"
 
+/* mem.c: the library's heap blocks are known as its own, so that the scan
+ * for pointers into old versions (reach.c) skips them.  Every file of the
+ * library allocates through these, but for mem.c and alloc.c; memory that
+ * holds the program's own data uses the plain functions, in parentheses:
+ * (free)(p). */
+void *reload__mem_malloc(size_t n);
+void *reload__mem_calloc(size_t n, size_t m);
+void *reload__mem_realloc(void *p, size_t n);
+void reload__mem_free(void *p);
+char *reload__mem_strdup(const char *s);
+char *reload__mem_strndup(const char *s, size_t n);
+size_t reload__mem_blocks(uint64_t (**out)[2]);
+void reload__mem_hold(void);
+void reload__mem_release(void);
+#ifndef RELOAD__MEM_RAW
+#undef strdup
+#undef strndup
+#define malloc(n) reload__mem_malloc(n)
+#define calloc(n, m) reload__mem_calloc(n, m)
+#define realloc(p, n) reload__mem_realloc(p, n)
+#define free(p) reload__mem_free(p)
+#define strdup(s) reload__mem_strdup(s)
+#define strndup(s, n) reload__mem_strndup(s, n)
+#endif
+
 #define RELOAD__PAGE 4096u
 #define RELOAD__ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
 
@@ -523,8 +548,12 @@ void reload__dead_evict(reload_ctx *ctx, size_t off, size_t len);
  * says that word x, in range i, does not keep that range. */
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
                          uint64_t self_sp,
-                         bool (*harmless)(const void *, size_t, uint64_t),
+                         bool (*harmless)(const void *, size_t, uint64_t,
+                                          uint64_t),
                          const void *ud);
+/* A stack pointer of each thread the last scan read: their stacks are
+ * that scan's, not reach.c's. */
+size_t reload__stacks_last(uint64_t *out, size_t max);
 int reload__faults_install(void);
 void reload__faults_leaving(void);
 void *reload__faults_context(void);

@@ -598,7 +598,8 @@ static bool pinned(const reload_ctx *ctx, const reload__obj *o) {
  * once the version is gone is sent on by the dead record, if the function
  * may be forwarded; otherwise it faults as a call to freed code does.
  * Threads' program counters are not asked about: they are exact. */
-static bool harmless(const void *ud, size_t idx, uint64_t x) {
+static bool harmless(const void *ud, size_t idx, uint64_t x, uint64_t where) {
+  (void)where;
   const reload__obj *const *objs = ud;
   return reload__fn_at(objs[idx], x) != NULL;
 }

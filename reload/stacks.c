@@ -31,11 +31,27 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "words.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+/* The general registers a thread's answer carries besides sp and pc. */
+static const int regs[] = {REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI,
+                           REG_RDI, REG_RBP, REG_R8,  REG_R9,  REG_R10,
+                           REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+#define NREGS (int)(sizeof regs / sizeof *regs)
 
 struct snap {
   pid_t tid;
   volatile uint64_t sp, pc;
+  uint64_t regs[15];
   volatile int done; /* 0 asked, 2 answering, 1 answered, -1 gone */
 };
 
@@ -48,6 +64,9 @@ static bool asleep_ok[MAXT];
 static pid_t silent[MAXT]; /* threads that did not answer the last scan */
 static int nsilent;
 static struct snap *volatile snaps;
+/* A stack pointer of every thread the last scan read (its own first). */
+static uint64_t stack_at[MAXT];
+static int nstacks;
 static volatile int nsnaps;
 static int sig;
 
@@ -76,6 +95,10 @@ static void on_probe(int s, siginfo_t *si, void *ucp) {
                        __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].pc, (uint64_t)uc->uc_mcontext.gregs[REG_RIP],
                        __ATOMIC_RELAXED);
+      for (int k = 0; k < NREGS; k++)
+        __atomic_store_n(&v[i].regs[k],
+                         (uint64_t)uc->uc_mcontext.gregs[regs[k]],
+                         __ATOMIC_RELAXED);
       __atomic_store_n(&v[i].done, 1, __ATOMIC_RELEASE);
     }
   }
@@ -150,197 +173,24 @@ static void install(void) {
   sigaction(sig, &sa, NULL);
 }
 
-/* The end of the mapping that holds `addr`, from /proc/self/maps. */
-static uint64_t map_end(const uint64_t (*maps)[2], size_t n, uint64_t addr) {
-  for (size_t i = 0; i < n; i++)
-    if (maps[i][0] <= addr && addr < maps[i][1])
-      return maps[i][1];
-  return 0;
-}
-
-static size_t read_maps(uint64_t (**out)[2]) {
-  FILE *f = fopen("/proc/self/maps", "re");
-  if (!f)
-    return 0;
-  size_t n = 0, cap = 256;
-  uint64_t(*v)[2] = malloc(cap * sizeof *v);
-  char line[512];
-  while (v && fgets(line, sizeof line, f)) {
-    unsigned long a, b;
-    if (sscanf(line, "%lx-%lx", &a, &b) != 2)
-      continue;
-    if (n == cap) {
-      cap *= 2;
-      uint64_t(*nv)[2] = realloc(v, cap * sizeof *v);
-      if (!nv)
-        break;
-      v = nv;
-    }
-    v[n][0] = a;
-    v[n][1] = b;
-    n++;
-  }
-  fclose(f);
-  *out = v;
-  return v ? n : 0;
-}
-
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-#ifndef VALGRIND_MAKE_MEM_DEFINED
-#define VALGRIND_MAKE_MEM_DEFINED(a, n) ((void)(a), (void)(n))
-#endif
-
-/* The ranges to look for, sorted by start, so that a stack word costs one
- * compare against the whole span and a binary search inside it, not one
- * compare per range: a thread's stack (with the sanitizers' per-thread
- * state beside it) can be a megabyte, and a long-running program can have
- * hundreds of versions waiting to be dropped. */
-struct want {
-  uint64_t lo, hi;
-  size_t idx; /* into the caller's `hit` */
-};
-
-struct wants {
-  struct want *v;
-  size_t n;
-  uint64_t lo, hi; /* the span of them all */
-  bool overlap;
-  bool (*harmless)(const void *ud, size_t idx, uint64_t x);
-  const void *ud;
-};
-
-static int want_cmp(const void *a, const void *b) {
-  const struct want *x = a, *y = b;
-  return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-static bool wants_init(struct wants *w, const uint64_t (*ranges)[2],
-                       size_t nr) {
-  memset(w, 0, sizeof *w);
-  w->v = malloc((nr ? nr : 1) * sizeof *w->v);
-  if (!w->v)
-    return false;
-  w->lo = UINT64_MAX;
-  for (size_t i = 0; i < nr; i++) {
-    if (ranges[i][0] >= ranges[i][1])
-      continue;
-    w->v[w->n++] = (struct want){ranges[i][0], ranges[i][1], i};
-    if (ranges[i][0] < w->lo)
-      w->lo = ranges[i][0];
-    if (ranges[i][1] > w->hi)
-      w->hi = ranges[i][1];
-  }
-  qsort(w->v, w->n, sizeof *w->v, want_cmp);
-  for (size_t i = 1; i < w->n; i++)
-    w->overlap |= w->v[i].lo < w->v[i - 1].hi;
-  return true;
-}
-
-/* Mark the range that holds `x`.  The ranges are text spans of distinct
- * versions, which never share a page; should two ever overlap, every
- * range is compared, because a missed hit would unmap running code. */
-static void want_mark(const struct wants *w, uint64_t x, bool *hit) {
-  if (x < w->lo || x >= w->hi)
-    return;
-  if (w->overlap) {
-    for (size_t i = 0; i < w->n; i++)
-      if (x >= w->v[i].lo && x < w->v[i].hi &&
-          !(w->harmless && w->harmless(w->ud, w->v[i].idx, x)))
-        hit[w->v[i].idx] = true;
-    return;
-  }
-  size_t l = 0, r = w->n; /* first range with lo > x */
-  while (l < r) {
-    size_t m = l + (r - l) / 2;
-    if (w->v[m].lo <= x)
-      l = m + 1;
-    else
-      r = m;
-  }
-  if (l && x < w->v[l - 1].hi &&
-      !(w->harmless && w->harmless(w->ud, w->v[l - 1].idx, x)))
-    hit[w->v[l - 1].idx] = true;
-}
-
-/* A thread's pc counts wherever it is. */
-static void want_mark_pc(const struct wants *w, uint64_t pc, bool *hit) {
-  struct wants exact = *w;
-  exact.harmless = NULL;
-  want_mark(&exact, pc, hit);
-}
-
-/* The same with plain loads, for when neither process_vm_readv nor
- * /proc/self/mem may be used (a seccomp filter, no /proc): a stack
- * unmapped meanwhile then crashes the program.  It reads other threads'
- * stacks and dead parts of its own on purpose, which the sanitizers and
- * valgrind must be told. */
-__attribute__((no_sanitize("address", "thread")))
-static void scan_direct(uint64_t lo, uint64_t hi, const struct wants *w,
-                        bool *hit) {
-  for (uint64_t a = lo; a + 8 <= hi; a += 8) {
-    uint64_t x = *(const volatile uint64_t *)(uintptr_t)a;
-    VALGRIND_MAKE_MEM_DEFINED(&x, sizeof x);
-    want_mark(w, x, hit);
-  }
-}
-
-/* Mark in `hit` every range that a word of [lo, hi) points into.  The
- * words are copied by the kernel, a chunk at a time: a thread that exits
- * meanwhile may have its stack unmapped (or the program may unmap what
- * the kernel merged with it), and then the copy fails where a load would
- * crash the program.  False when part of it could not be read. */
-static bool scan(uint64_t lo, uint64_t hi, const struct wants *w, bool *hit) {
-  static uint64_t buf[8192]; /* under `lock`, as the rest */
-  static int how;            /* 0 process_vm_readv, 1 /proc/self/mem, 2 loads */
-  static int mem = -1;
-  lo = RELOAD__ALIGN_UP(lo, 8);
-  while (lo + 8 <= hi) {
-    size_t want = (hi - lo) / 8 < 8192 ? (size_t)(hi - lo) / 8 : 8192;
-    ssize_t got = -1;
-    if (how == 0) {
-      struct iovec here = {buf, want * 8};
-      struct iovec there = {(void *)(uintptr_t)lo, want * 8};
-      got = process_vm_readv(getpid(), &here, 1, &there, 1, 0);
-      if (got < 0 && (errno == ENOSYS || errno == EPERM))
-        how = 1;
-    }
-    if (how == 1) {
-      if (mem < 0)
-        mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-      if (mem < 0)
-        how = 2;
-      else /* an unmapped page reads as EIO */
-        got = pread(mem, buf, want * 8, (off_t)lo);
-    }
-    if (how == 2) {
-      scan_direct(lo, hi, w, hit);
-      return true;
-    }
-    if (got < 8)
-      return false;
-    for (size_t i = 0; i < (size_t)got / 8; i++)
-      want_mark(w, buf[i], hit);
-    lo += (uint64_t)got & ~(uint64_t)7;
-  }
-  return true;
+size_t reload__stacks_last(uint64_t *out, size_t max) {
+  pthread_mutex_lock(&lock);
+  size_t n = (size_t)nstacks < max ? (size_t)nstacks : max;
+  memcpy(out, stack_at, n * sizeof *out);
+  pthread_mutex_unlock(&lock);
+  return n;
 }
 
 bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
                          uint64_t self_sp,
-                         bool (*harmless)(const void *, size_t, uint64_t),
+                         bool (*harmless)(const void *, size_t, uint64_t,
+                                          uint64_t),
                          const void *ud) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, install);
   memset(hit, 0, nr * sizeof *hit);
-  struct wants w;
-  if (!wants_init(&w, ranges, nr))
+  reload__words w;
+  if (!reload__words_init(&w, ranges, nr))
     return false;
   w.harmless = harmless;
   w.ud = ud;
@@ -352,7 +202,7 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
   DIR *d = opendir("/proc/self/task");
   if (!d) {
     pthread_mutex_unlock(&lock);
-    free(w.v);
+    reload__words_free(&w);
     return false;
   }
   for (struct dirent *e; (e = readdir(d));) {
@@ -408,12 +258,16 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
       break;
     nanosleep(&ts, NULL);
   }
-  uint64_t(*maps)[2] = NULL;
-  size_t nmaps = read_maps(&maps);
-  uint64_t here = self_sp ? self_sp : (uint64_t)(uintptr_t)&here;
-  uint64_t end = map_end((const uint64_t(*)[2])maps, nmaps, here);
-  if (!end || !scan(here, end, &w, hit))
+  reload__maps maps;
+  if (!reload__maps_read(&maps))
     complete = false;
+  uint64_t here = self_sp ? self_sp : (uint64_t)(uintptr_t)&here;
+  const struct reload__map *mine = reload__maps_find(&maps, here);
+  if (!mine || !reload__words_scan(here, mine->hi, &w, hit))
+    complete = false;
+  nstacks = 0;
+  if (mine)
+    stack_at[nstacks++] = here;
   for (int i = 0; i < n; i++) {
     int done = __atomic_load_n(&v[i].done, __ATOMIC_ACQUIRE);
     if (done < 0)
@@ -429,10 +283,15 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
       complete = false; /* no answer: assume the worst */
       continue;
     }
-    want_mark_pc(&w, pc, hit);
-    uint64_t top = map_end((const uint64_t(*)[2])maps, nmaps, sp);
-    if (!top || !scan(sp, top, &w, hit))
+    reload__words_mark_exact(&w, pc, hit);
+    for (int k = 0; done == 1 && k < NREGS; k++)
+      reload__words_mark_exact(
+          &w, __atomic_load_n(&v[i].regs[k], __ATOMIC_RELAXED), hit);
+    const struct reload__map *st = reload__maps_find(&maps, sp);
+    if (!st || !reload__words_scan(sp, st->hi, &w, hit))
       complete = false;
+    if (nstacks < MAXT)
+      stack_at[nstacks++] = sp;
   }
   nsilent = 0;
   for (int i = 0; i < n; i++)
@@ -440,8 +299,8 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t nr, bool *hit,
       silent[nsilent++] = v[i].tid;
   __atomic_store_n(&snaps, NULL, __ATOMIC_RELEASE);
   __atomic_store_n(&nsnaps, 0, __ATOMIC_RELEASE);
-  free(maps);
+  reload__maps_free(&maps);
   pthread_mutex_unlock(&lock);
-  free(w.v);
+  reload__words_free(&w);
   return complete;
 }

@@ -43,7 +43,7 @@ struct vec {
 static void at_thread_exit(void *p) {
   struct vec *vec = p;
   for (size_t i = 0; i < vec->n; i++)
-    free(vec->v[i]);
+    (free)(vec->v[i]); /* the program's data: not the library's (mem.c) */
   free(vec->v);
   free(vec);
 }
