@@ -327,6 +327,14 @@ typedef struct reload_stats {
   uint64_t refused;      /* refused reload_update() calls */
   uint64_t stale_hits;   /* faults into retired code, handled */
   uint64_t rollbacks;    /* versions rolled back by the crash guard */
+  /* Old versions past keep_versions that stay mapped because the
+   * program keeps a pointer into their code or constants (its heap, its
+   * variables), and their bytes, as of the last look; the last scan of
+   * the program's memory, bytes and nanoseconds. */
+  uint64_t kept_versions;
+  uint64_t kept_bytes;
+  uint64_t scan_bytes;
+  uint64_t scan_ns;
 } reload_stats;
 
 RELOAD_API void reload_get_stats(const reload_ctx *ctx, reload_stats *out);

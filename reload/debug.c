@@ -54,8 +54,8 @@ RELOAD_API struct jit_descriptor __jit_debug_descriptor = {1, 0, NULL, NULL};
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-extern void __register_frame(void *);
-extern void __deregister_frame(void *);
+extern void __register_frame_info(const void *, void *);
+extern void *__deregister_frame_info(const void *);
 struct reload__eh_bases {
   void *tbase, *dbase, *func;
 };
@@ -65,6 +65,11 @@ struct reload__dbg {
   struct jit_code_entry jit;
   char *image;
   void *ehframe; /* registered with the unwinder, or NULL */
+  /* libgcc's record of the table (its `struct object`, 7 words in gcc 12;
+   * room for more).  Ours rather than one libgcc allocates: it holds the
+   * code's address, and the library's own memory is what the scan for
+   * pointers into old versions skips (reach.c). */
+  void *object[16] __attribute__((aligned(16)));
 };
 
 static void gdb_register(reload__obj *o, struct reload__dbg *d) {
@@ -199,7 +204,7 @@ static void unwind_register(reload_ctx *ctx, reload__obj *o,
     /* layout() left four zero bytes after it: the list's terminator. */
     d->ehframe = (void *)(uintptr_t)s->addr;
     bool closed = gate_close();
-    __register_frame(d->ehframe);
+    __register_frame_info(d->ehframe, d->object);
     /* Sort it now (see the gate above): a lookup of an address in no
      * table at all makes libgcc sort every table it has not sorted yet. */
     struct reload__eh_bases b;
@@ -296,7 +301,7 @@ void reload__debug_remove(reload_ctx *ctx, reload__obj *o, bool rewrite) {
   if (!d)
     return;
   if (d->ehframe)
-    __deregister_frame(d->ehframe);
+    __deregister_frame_info(d->ehframe);
   gdb_unregister(d);
   free(d);
   o->dbg = NULL;

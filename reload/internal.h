@@ -113,6 +113,8 @@ typedef struct reload__sec {
 typedef struct reload__chunk {
   size_t off, len;
   uint32_t refs;
+  uint8_t cls;      /* RELOAD__CLS_RODATA or _DATA: its pages' protection */
+  uint32_t mark;    /* retire.c's scratch */
 } reload__chunk;
 
 /* A function of one version, and its stable entry. */
@@ -249,6 +251,7 @@ typedef struct reload__obj {
   bool droppable;             /* retire.c's scratch */
   bool placed;                /* its pages were taken (link.c take()) */
   bool superseded;            /* replaced at the safepoint it came in at */
+  bool reached_logged;        /* "stays mapped: the program points here" */
   bool rolledback;            /* the crash guard took it back: never again
                                * a base for a new version or a fallback */
   unsigned changed;           /* functions changed when it came in */
@@ -554,6 +557,15 @@ bool reload__stacks_scan(const uint64_t (*ranges)[2], size_t n, bool *hit,
 /* A stack pointer of each thread the last scan read: their stacks are
  * that scan's, not reach.c's. */
 size_t reload__stacks_last(uint64_t *out, size_t max);
+/* reach.c: does any word the program keeps (heap, writable mappings, the
+ * arena's `live` ranges) point into these ranges, other than into the
+ * `ignore` ranges?  False when the answer is incomplete (then assume it
+ * does).  `scanned`: bytes read; `where[i]`: the address of a word that
+ * points into range i, for messages. */
+bool reload__reach_scan(reload_ctx *ctx, const uint64_t (*ranges)[2],
+                        size_t nr, bool *hit, const uint64_t (*ignore)[2],
+                        size_t nignore, const uint64_t (*live)[2],
+                        size_t nlive, uint64_t *scanned, uint64_t *where);
 int reload__faults_install(void);
 void reload__faults_leaving(void);
 void *reload__faults_context(void);

@@ -610,24 +610,6 @@ static int full(reload_ctx *ctx, const char *file, uint64_t want) {
                      (unsigned long long)want);
 }
 
-reload__chunk *reload__chunk_new(reload_ctx *ctx, uint64_t len) {
-  reload__chunk *c = calloc(1, sizeof *c);
-  if (!c) {
-    reload__err(ctx, RELOAD_ENOMEM, NULL, "out of memory");
-    return NULL;
-  }
-  int64_t off = reload__arena_take(&ctx->arena, len);
-  if (off < 0) {
-    free(c);
-    full(ctx, NULL, len);
-    return NULL;
-  }
-  c->off = (size_t)off;
-  c->len = RELOAD__ALIGN_UP(len, RELOAD__PAGE);
-  c->refs = 0;
-  return c;
-}
-
 int reload__chunk_ref(reload_ctx *ctx, reload__obj *o, reload__chunk *c) {
   for (uint32_t i = 0; i < o->nchunks; i++)
     if (o->chunks[i] == c)
@@ -728,6 +710,7 @@ static int take(reload__link *L) {
     }
     chunk[c]->off = L->span[c].off;
     chunk[c]->len = L->span[c].len;
+    chunk[c]->cls = (uint8_t)c;
   }
   size_t cur = 0;
   int err = 0;

@@ -40,7 +40,6 @@ void reload__link_undo(reload__link *L);
 
 reload__gsym *reload__global(reload_ctx *ctx, const reload__obj *o,
                              uint32_t i);
-reload__chunk *reload__chunk_new(reload_ctx *ctx, uint64_t len);
 int reload__chunk_ref(reload_ctx *ctx, reload__obj *o, reload__chunk *c);
 
 /* state.c */

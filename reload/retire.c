@@ -598,10 +598,286 @@ static bool pinned(const reload_ctx *ctx, const reload__obj *o) {
  * once the version is gone is sent on by the dead record, if the function
  * may be forwarded; otherwise it faults as a call to freed code does.
  * Threads' program counters are not asked about: they are exact. */
+struct code_of {
+  const reload__obj *const *objs; /* ranges [0, n) are their code */
+  size_t n;
+};
+
 static bool harmless(const void *ud, size_t idx, uint64_t x, uint64_t where) {
   (void)where;
-  const reload__obj *const *objs = ud;
-  return reload__fn_at(objs[idx], x) != NULL;
+  const struct code_of *c = ud;
+  return idx < c->n && reload__fn_at(c->objs[idx], x) != NULL;
+}
+
+/*
+ * What the droppable versions would take with them: each one's code, and
+ * the pages (read-only data, data) that only droppable versions hold.
+ * Ranges [0, ndrop) are the versions' code, in `objs` order; the rest are
+ * those pages, each with the chunk it is.
+ */
+struct going {
+  uint64_t (*ranges)[2];
+  reload__chunk **chunk;    /* per range; NULL for code */
+  size_t n, ndrop;
+  uint64_t (*ignore)[2];    /* their unwind tables */
+  size_t nignore;
+  uint64_t (*live)[2];      /* the arena's pages that stay */
+  size_t nlive;
+  struct cguard *guard;     /* per chunk range, while the scan runs */
+};
+
+/* A page that only droppable versions hold is made inaccessible while the
+ * program's memory is scanned: a use that the scan could not see (a
+ * pointer written meanwhile) faults here, gets its page back and keeps
+ * the version. */
+struct cguard {
+  uint64_t start, len;
+  int prot;
+  int faults;
+  void *ticket;
+};
+
+static int chunk_fault(void *fault, void *arg) {
+  (void)fault;
+  struct cguard *g = arg;
+  mprotect((void *)(uintptr_t)g->start, g->len, g->prot);
+  __atomic_add_fetch(&g->faults, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
+static bool add_range(uint64_t (**v)[2], size_t *n, size_t *cap, uint64_t lo,
+                      uint64_t hi) {
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    uint64_t(*nv)[2] = realloc(*v, nc * sizeof *nv);
+    if (!nv)
+      return false;
+    *v = nv;
+    *cap = nc;
+  }
+  (*v)[*n][0] = lo;
+  (*v)[*n][1] = hi;
+  (*n)++;
+  return true;
+}
+
+static void going_free(struct going *g) {
+  free(g->ranges);
+  free(g->chunk);
+  free(g->ignore);
+  free(g->live);
+  free(g->guard);
+  memset(g, 0, sizeof *g);
+}
+
+static bool going_collect(reload_ctx *ctx, struct going *g,
+                          reload__obj **objs, size_t ndrop) {
+  memset(g, 0, sizeof *g);
+  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+  size_t cap = 0, icap = 0, lcap = 0;
+  bool ok = true;
+  for (size_t k = 0; k < ndrop && ok; k++) {
+    const reload__span *t = &objs[k]->span[RELOAD__CLS_TEXT];
+    ok = add_range(&g->ranges, &g->n, &cap, base + t->off,
+                   base + t->off + t->len);
+  }
+  g->ndrop = g->n;
+  /* Count each chunk's droppable holders; all of them: it goes too. */
+  for (reload__batch *b = ctx->batches; b; b = b->next)
+    for (reload__obj *o = b->objs; o; o = o->next)
+      for (uint32_t i = 0; i < o->nchunks; i++)
+        o->chunks[i]->mark = 0;
+  for (size_t k = 0; k < ndrop; k++)
+    for (uint32_t i = 0; i < objs[k]->nchunks; i++)
+      objs[k]->chunks[i]->mark++;
+  for (size_t k = 0; k < ndrop && ok; k++)
+    for (uint32_t i = 0; i < objs[k]->nchunks && ok; i++) {
+      reload__chunk *c = objs[k]->chunks[i];
+      if (c->mark != c->refs)
+        continue;
+      c->mark = UINT32_MAX; /* listed as going */
+      ok = add_range(&g->ranges, &g->n, &cap, base + c->off,
+                     base + c->off + c->len);
+    }
+  g->chunk = calloc(g->n ? g->n : 1, sizeof *g->chunk);
+  ok = ok && g->chunk;
+  size_t at = g->ndrop;
+  for (size_t k = 0; k < ndrop && ok; k++)
+    for (uint32_t i = 0; i < objs[k]->nchunks; i++) {
+      reload__chunk *c = objs[k]->chunks[i];
+      if (c->mark == UINT32_MAX && at < g->n) {
+        g->chunk[at++] = c;
+        c->mark = UINT32_MAX - 2; /* placed */
+      }
+    }
+  /* Their unwind tables: libgcc's sorted copies point there. */
+  for (size_t k = 0; k < ndrop && ok; k++) {
+    const reload__obj *o = objs[k];
+    for (uint32_t i = 1; i < o->nsec && ok; i++)
+      if (o->secs[i].addr && !o->secs[i].discard && reload__is_ehframe(o, i))
+        ok = add_range(&g->ignore, &g->nignore, &icap, o->secs[i].addr,
+                       o->secs[i].addr + o->sh[i].sh_size);
+  }
+  /* The pages that stay: every other chunk, read through the run view. */
+  for (reload__batch *b = ctx->batches; b && ok; b = b->next)
+    for (reload__obj *o = b->objs; o && ok; o = o->next)
+      for (uint32_t i = 0; i < o->nchunks && ok; i++) {
+        reload__chunk *c = o->chunks[i];
+        if (c->mark >= UINT32_MAX - 2)
+          continue;
+        c->mark = UINT32_MAX - 1; /* listed as staying */
+        ok = add_range(&g->live, &g->nlive, &lcap, base + c->off,
+                       base + c->off + c->len);
+      }
+  if (ok) {
+    g->guard = calloc(g->n ? g->n : 1, sizeof *g->guard);
+    ok = g->guard != NULL;
+  }
+  return ok;
+}
+
+/* Make the chunks that would go inaccessible, or give them back. */
+static void going_guard(struct going *g, bool on) {
+  for (size_t i = g->ndrop; i < g->n; i++) {
+    struct cguard *c = &g->guard[i];
+    if (on) {
+      c->start = g->ranges[i][0];
+      c->len = g->ranges[i][1] - g->ranges[i][0];
+      c->prot = g->chunk[i]->cls == RELOAD__CLS_DATA ? PROT_READ | PROT_WRITE
+                                                     : PROT_READ;
+      wlock();
+      c->ticket = sigsegv_register(&dispatcher, (void *)(uintptr_t)c->start,
+                                   c->len, chunk_fault, c);
+      wunlock();
+      if (c->ticket)
+        mprotect((void *)(uintptr_t)c->start, c->len, PROT_NONE);
+      else
+        c->faults = 1; /* unguarded: cannot be sure, so it stays */
+    } else if (c->ticket) {
+      mprotect((void *)(uintptr_t)c->start, c->len, c->prot);
+      wlock();
+      sigsegv_unregister(&dispatcher, c->ticket);
+      wunlock();
+      c->ticket = NULL;
+    }
+  }
+}
+
+/* Unmap the droppable versions that nothing reaches any more.  Called
+ * with ctx->lock held. */
+static void unmap_unreached(reload_ctx *ctx, uint64_t self_sp, uint64_t now,
+                            uint64_t grace, size_t ndrop) {
+  reload__obj **objs = malloc(ndrop * sizeof *objs);
+  size_t k = 0;
+  for (reload__unit *u = ctx->units; u && objs; u = u->next)
+    for (reload__obj *o = u->newest; o; o = o->older)
+      if (o->droppable && k < ndrop)
+        objs[k++] = o;
+  ndrop = k;
+  struct going g = {0};
+  bool complete = objs && going_collect(ctx, &g, objs, ndrop);
+  bool *hit = complete ? calloc(g.n ? g.n : 1, sizeof *hit) : NULL;
+  bool *held = complete ? calloc(g.n ? g.n : 1, sizeof *held) : NULL;
+  uint64_t *where = complete ? calloc(g.n ? g.n : 1, sizeof *where) : NULL;
+  struct code_of cof = {(const reload__obj *const *)objs, g.ndrop};
+  complete = hit && held && where &&
+             reload__stacks_scan((const uint64_t(*)[2])g.ranges, g.n, hit,
+                                 self_sp, harmless, &cof);
+  uint64_t scanned = 0, t0 = reload__now_ns();
+  bool any_free = false;
+  for (size_t i = 0; complete && i < g.ndrop; i++)
+    any_free |= !hit[i];
+  bool guarded = complete && any_free;
+  if (guarded) {
+    going_guard(&g, true);
+    complete = reload__reach_scan(
+        ctx, (const uint64_t(*)[2])g.ranges, g.n, held,
+        (const uint64_t(*)[2])g.ignore, g.nignore,
+        (const uint64_t(*)[2])g.live, g.nlive, &scanned, where);
+    ctx->stats.scan_ns = reload__now_ns() - t0;
+    ctx->stats.scan_bytes = scanned;
+  }
+  /* Every page gets its protection back before its guard goes (a page
+   * that goes is given back to the arena by drop()); once the guards are
+   * gone, their fault counts are final. */
+  if (guarded)
+    going_guard(&g, false);
+  if (guarded && !complete)
+    reload__log(ctx, RELOAD_LOG_DEBUG, NULL,
+                "%zu old version%s stay mapped: the program's memory could "
+                "not be scanned whole for pointers into them (more than "
+                "2 GiB of it is resident, or it could not be read)",
+                ndrop, ndrop == 1 ? "" : "s");
+  /* Which versions stay: a hit in their code or in a chunk they hold. */
+  uint64_t kept = 0, kept_bytes = 0;
+  for (size_t i = 0; i < ndrop; i++) {
+    reload__obj *o = objs[i];
+    bool stays = !complete || hit[i];
+    bool reached = complete && !hit[i] && held[i];
+    uint64_t at = reached ? where[i] : 0;
+    const char *what = "code";
+    for (size_t r = g.ndrop; complete && r < g.n && !stays; r++) {
+      bool mine = false;
+      for (uint32_t c = 0; c < o->nchunks && !mine; c++)
+        mine = o->chunks[c] == g.chunk[r];
+      if (mine && (hit[r] || held[r] || g.guard[r].faults)) {
+        stays = reached = true;
+        at = where[r];
+        what = g.chunk[r]->cls == RELOAD__CLS_DATA ? "data" : "constants";
+      }
+    }
+    stays |= reached;
+    o->droppable = !stays;
+    if (reached) {
+      size_t bytes = 0;
+      for (int c = RELOAD__CLS_TEXT; c <= RELOAD__CLS_DATA; c++)
+        bytes += o->span[c].len;
+      kept++;
+      kept_bytes += bytes;
+      if (!o->reached_logged) {
+        o->reached_logged = true;
+        const char *key = o->unit ? o->unit->key : o->name;
+        reload__log(ctx, RELOAD_LOG_DEBUG, key,
+                    "%s v%u stays mapped (%zu KiB): the program keeps a "
+                    "pointer into its %s (at %#llx%s); it goes once no "
+                    "such pointer is left",
+                    key, o->version, bytes >> 10, what,
+                    (unsigned long long)at,
+                    at ? "" : ", a use while it was being scanned");
+      }
+    }
+  }
+  if (complete) {
+    ctx->stats.kept_versions = kept;
+    ctx->stats.kept_bytes = kept_bytes;
+  }
+  for (reload__unit *u = ctx->units; u; u = u->next)
+    for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
+      bool listed = false;
+      for (size_t i = 0; i < ndrop && !listed; i++)
+        listed = objs[i] == o;
+      if (!listed) {
+        pp = &o->older;
+        continue;
+      }
+      bool go = o->droppable;
+      o->droppable = false;
+      /* Out of the list first: what drop() rewrites (the perf map) must
+       * not list it. */
+      if (go) {
+        *pp = o->older;
+        if (drop(ctx, o))
+          continue;
+        *pp = o;
+      }
+      o->retire_at = now + grace;
+      pp = &o->older;
+    }
+  going_free(&g);
+  free(hit);
+  free(held);
+  free(where);
+  free(objs);
 }
 
 /*
@@ -656,48 +932,8 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
     return;
   }
   ctx->last_scan = now;
-  /* Last, make sure no thread's stack still holds a return address into
-   * what is about to go. */
-  uint64_t(*ranges)[2] = malloc(ndrop * sizeof *ranges);
-  bool *hit = malloc(ndrop * sizeof *hit);
-  const reload__obj **objs = malloc(ndrop * sizeof *objs);
-  size_t k = 0;
-  uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
-  for (reload__unit *u = ctx->units; u && ranges && hit; u = u->next)
-    for (reload__obj *o = u->newest; o; o = o->older)
-      if (o->droppable && k < ndrop) {
-        ranges[k][0] = base + o->span[RELOAD__CLS_TEXT].off;
-        ranges[k][1] = ranges[k][0] + o->span[RELOAD__CLS_TEXT].len;
-        if (objs)
-          objs[k] = o;
-        k++;
-      }
-  bool complete = ranges && hit && objs &&
-                  reload__stacks_scan((const uint64_t(*)[2])ranges, k, hit,
-                                      self_sp, harmless, objs);
-  k = 0;
-  for (reload__unit *u = ctx->units; u; u = u->next)
-    for (reload__obj **pp = &u->newest, *o; (o = *pp);) {
-      if (!o->droppable) {
-        pp = &o->older;
-        continue;
-      }
-      o->droppable = false;
-      bool keep_it = !complete || hit[k++];
-      /* Out of the list first: what drop() rewrites (the perf map) must
-       * not list it. */
-      if (!keep_it) {
-        *pp = o->older;
-        if (drop(ctx, o))
-          continue;
-        *pp = o;
-      }
-      o->retire_at = now + grace;
-      pp = &o->older;
-    }
-  free(ranges);
-  free(hit);
-  free(objs);
+  /* Last, make sure nothing the program keeps still leads there. */
+  unmap_unreached(ctx, self_sp, now, grace, ndrop);
 }
 
 void reload__retire_from(reload_ctx *ctx, uint64_t self_sp) {
