@@ -251,7 +251,7 @@ typedef struct reload__obj {
   bool droppable;             /* retire.c's scratch */
   bool placed;                /* its pages were taken (link.c take()) */
   bool superseded;            /* replaced at the safepoint it came in at */
-  bool reached_logged;        /* "stays mapped: the program points here" */
+  uint64_t reached_at;        /* where the program's pointer to it was */
   bool rolledback;            /* the crash guard took it back: never again
                                * a base for a new version or a fallback */
   unsigned changed;           /* functions changed when it came in */

@@ -834,8 +834,8 @@ static void unmap_unreached(reload_ctx *ctx, uint64_t self_sp, uint64_t now,
         bytes += o->span[c].len;
       kept++;
       kept_bytes += bytes;
-      if (!o->reached_logged) {
-        o->reached_logged = true;
+      if (at != o->reached_at) {
+        o->reached_at = at;
         const char *key = o->unit ? o->unit->key : o->name;
         reload__log(ctx, RELOAD_LOG_DEBUG, key,
                     "%s v%u stays mapped (%zu KiB): the program keeps a "
