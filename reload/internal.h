@@ -208,6 +208,10 @@ typedef struct reload__obj {
   uint64_t nrela;    /* relocations in the object */
   bool abs32;        /* uses 32-bit absolute relocations (-fno-pic) */
   bool tls_ie;       /* uses initial- or local-exec TLS (-fPIE) */
+  /* Built as -fPIC code: it reaches its own default-visibility globals
+   * through the GOT (and none PC-relatively, as -fPIE code does), so the
+   * compiler left its calls to them interposable (reloc_x86_64.c). */
+  bool pic;
   bool inited;       /* its initializers ran */
   struct reload__armember *member; /* the archive member it came from */
   struct reload__batch *batch;
@@ -502,6 +506,9 @@ int reload__link_all(reload_ctx *ctx);
  * it replaces, for data sections that keep their memory, or NULL. */
 int reload__relocate(reload_ctx *ctx, reload__obj *o, const reload__obj *old);
 int reload__rel_width(uint32_t type);
+/* Does a call inside `o` to its own function `sym` go through the stable
+ * entry (reloc_x86_64.c)? */
+bool reload__call_follows(const reload__obj *o, uint32_t sym, uint32_t type);
 /* Is the field at `code` (offset `off` in its section) a call or jump? */
 bool reload__rel_is_branch(uint32_t type, uint64_t off, const uint8_t *code);
 const reload__drel *reload__drel_find(const reload__obj *o, uint32_t sec,

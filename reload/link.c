@@ -449,6 +449,7 @@ static int scan(reload__link *L, reload__obj *o) {
   int err = 0;
   uint64_t reported = 0;
   uint32_t ngot = 0, nplt = 0;
+  bool got_own = false, pcrel_own = false;
   for (uint32_t t = 1; t < o->nsec; t++) {
     reload__sec *sec = &o->secs[t];
     if (!sec->rela || sec->cls == RELOAD__CLS_NONE || sec->discard)
@@ -459,6 +460,21 @@ static int scan(reload__link *L, reload__obj *o) {
     for (uint64_t k = 0; k < n; k++) {
       uint32_t sym = ELF64_R_SYM(r[k].r_info);
       uint32_t type = ELF64_R_TYPE(r[k].r_info);
+      /* How the compiler reached this object's own default-visibility
+       * globals: through the GOT (-fPIC), or PC-relatively (-fPIE). */
+      if (sym >= o->firstglobal && sym < o->nsym &&
+          reload__sym_shndx(o, sym) != SHN_UNDEF &&
+          ELF64_ST_VISIBILITY(o->sym[sym].st_other) == STV_DEFAULT &&
+          ELF64_ST_TYPE(o->sym[sym].st_info) != STT_TLS) {
+        if (type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX ||
+            type == R_X86_64_REX_GOTPCRELX)
+          got_own = true;
+        else if (type == R_X86_64_PC32 &&
+                 !reload__rel_is_branch(
+                     type, r[k].r_offset,
+                     o->data + o->sh[t].sh_offset + r[k].r_offset))
+          pcrel_own = true;
+      }
       unsigned need = reload__rel_needs(type);
       if (!need)
         continue;
@@ -528,6 +544,7 @@ static int scan(reload__link *L, reload__obj *o) {
   }
   o->ngot = ngot;
   o->nplt = nplt;
+  o->pic = got_own && !pcrel_own;
   return err;
 }
 

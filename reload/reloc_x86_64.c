@@ -206,7 +206,10 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
                        int64_t A, const uint8_t *code, uint64_t off,
                        uint64_t S) {
   if (o->direct[sym])
-    return reload__rel_is_branch(type, off, code) ? o->direct[sym] : S;
+    return reload__rel_is_branch(type, off, code) &&
+                   !reload__call_follows(o, sym, type)
+               ? o->direct[sym]
+               : S;
   if (ELF64_ST_TYPE(o->sym[sym].st_info) != STT_SECTION)
     return S;
   uint32_t sec = reload__sym_shndx(o, sym);
@@ -225,6 +228,26 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
   }
   const reload__fn *f = reload__fn_at(o, S + foff);
   return f ? reload__entry_addr(ctx, f->entry) - foff : S;
+}
+
+/*
+ * Whether a call inside the version to its own function `sym` goes
+ * through the stable entry, so that it reaches the newest version: a call
+ * the compiler left interposable, as -fPIC code's calls through the PLT
+ * to default-visibility globals are.  It assumed nothing of the callee
+ * there (no inlining, no registers kept, -fipa-ra), so any version of it
+ * will do; a main loop that never returns then runs each edit of the
+ * functions it calls.  Anything else stays direct: a static function, a
+ * hidden one, a compiler's clone, -fPIE code (its globals bind locally,
+ * and the compiler may have shaped the call to that very callee).
+ */
+bool reload__call_follows(const reload__obj *o, uint32_t sym, uint32_t type) {
+  if (type != R_X86_64_PLT32 || !o->pic || sym < o->firstglobal)
+    return false;
+  const Elf64_Sym *y = &o->sym[sym];
+  return ELF64_ST_BIND(y->st_info) != STB_LOCAL &&
+         ELF64_ST_VISIBILITY(y->st_other) == STV_DEFAULT &&
+         ELF64_ST_TYPE(y->st_info) == STT_FUNC;
 }
 
 /* The TLS module that defines thread-local symbol `sym` of `o`. */

@@ -526,6 +526,47 @@ found:
   return true;
 }
 
+/* The functions that `f`, running in retired version `o`, calls straight
+ * (not through their entries) and that a newer version has replaced since:
+ * ", it calls NAME directly, ..." for the warning, or "" when none. */
+static void direct_changed(reload_ctx *ctx, const reload__obj *o,
+                           const reload__fn *f, char *out, size_t len) {
+  out[0] = 0;
+  uint32_t sec = reload__sym_shndx(o, f->sym);
+  if (!f || !o->direct || sec >= o->nsec || !o->secs[sec].rela)
+    return;
+  const Elf64_Shdr *rs = &o->sh[o->secs[sec].rela];
+  const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + rs->sh_offset);
+  uint64_t n = rs->sh_size / sizeof *r, lo = o->sym[f->sym].st_value;
+  size_t used = 0, names = 0;
+  for (uint64_t k = 0; k < n && used + 80 < len; k++) {
+    uint32_t sym = ELF64_R_SYM(r[k].r_info), type = ELF64_R_TYPE(r[k].r_info);
+    if (r[k].r_offset < lo || r[k].r_offset >= lo + f->size || !o->direct[sym] ||
+        !reload__rel_is_branch(type, r[k].r_offset,
+                               o->data + o->sh[sec].sh_offset + r[k].r_offset) ||
+        reload__call_follows(o, sym, type))
+      continue;
+    const reload__fn *g = reload__fn_at(o, o->direct[sym]);
+    if (!g || g == f ||
+        __atomic_load_n(g->slot, __ATOMIC_RELAXED) == g->addr)
+      continue; /* still this version's */
+    const char *name = reload__sym_name(o, sym);
+    if (strstr(out, name))
+      continue;
+    used += (size_t)snprintf(out + used, len - used, "%s%s",
+                             names++ ? ", " : "; it calls ", name);
+  }
+  if (names)
+    snprintf(out + used, len - used,
+             " directly, which %s changed since: the change%s take%s effect "
+             "when %s returns (calls between default-visibility functions "
+             "of one -fPIC object follow reloads; static functions, hidden "
+             "ones and -fPIE calls cannot)",
+             names == 1 ? "has" : "have", names == 1 ? "" : "s",
+             names == 1 ? "s" : "", reload__sym_name(o, f->sym));
+  (void)ctx;
+}
+
 /* Log stale hits recorded by the handler.  Called with ctx->lock held. */
 static void drain(reload_ctx *ctx) {
   pthread_mutex_lock(&ring_lock);
@@ -564,10 +605,13 @@ static void drain(reload_ctx *ctx) {
     const char *how = c.forwarded ? " (forwarded to the newest version)"
                                   : " (let it finish)";
     if (first_hit(o, f, c.forwarded)) {
+      char calls[600] = "";
+      if (f && !c.forwarded)
+        direct_changed(ctx, o, f, calls, sizeof calls);
       reload__log(ctx, RELOAD_LOG_WARN, key,
-                  "stale code reached: %s v%u, function %s%s; later hits "
+                  "stale code reached: %s v%u, function %s%s%s; later hits "
                   "of it are counted and logged at debug level",
-                  key, o->version, fn, how);
+                  key, o->version, fn, how, calls);
       reload__report_frames(ctx, RELOAD_LOG_WARN, c.pcs, c.npc);
     } else {
       reload__log(ctx, RELOAD_LOG_DEBUG, key,
