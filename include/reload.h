@@ -126,6 +126,13 @@ typedef struct reload_options {
   int reset_state;       /* 1: reloaded objects start from fresh data */
   unsigned retire_ms;    /* grace before old code is retired; 0 = 250 */
   unsigned keep_versions;/* old versions kept mapped per object; 0 = 8 */
+  /* Called from the signal handler when a fault (SIGSEGV, SIGBUS, SIGILL,
+   * SIGFPE) that no reload_guard() catches happens in loaded code, or in
+   * a library function that loaded code called, just before the process
+   * dies of it as it would without the library: one line saying the
+   * signal, the address, the function, its object and version.  It must
+   * be async-signal-safe (write(2) it).  NULL: nothing is said. */
+  void (*crash)(void *ud, const char *line);
 } reload_options;
 
 /*

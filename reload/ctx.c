@@ -321,6 +321,8 @@ int reload_link(reload_ctx *ctx) {
     return RELOAD_EINVAL;
   reload__clear_err(ctx);
   int r = reload__link_all(ctx);
+  if (!r && ctx->opt.crash && !(ctx->opt.flags & RELOAD_OPT_NORUN))
+    reload__guard_install();
   /* The program links whether or not ld.so can be shown it; failing that
    * is logged. */
   if (!r && reload__export(ctx))

@@ -64,12 +64,69 @@ static int short_trace(const ucontext_t *uc, void **pcs) {
   return 2;
 }
 
+static const char *signame(int sig);
+
+/*
+ * No guard: the program dies of this fault, as it would natively.  If the
+ * fault is in loaded code, or in a function that loaded code called (the
+ * first loaded frame of the backtrace), each context's crash callback is
+ * told first, so that the death is never silent.  In a signal handler:
+ * no locks are taken (the registry is read as it is), no memory is had.
+ */
+static void report_unguarded(int sig, uint64_t addr, const ucontext_t *uc) {
+  void *pcs[NPC];
+  int n = short_trace(uc, pcs);
+  if (!n && uc) {
+    pcs[0] = (void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    void *more[NPC];
+    bool gate = reload__unwind_enter();
+    int m = backtrace(more, NPC);
+    reload__unwind_leave(gate);
+    n = 1;
+    for (int i = 0; i < m; i++)
+      if (more[i] == pcs[0]) {
+        for (int k = i + 1; k < m && n < NPC; k++)
+          pcs[n++] = more[k];
+        break;
+      }
+  }
+  for (int i = 0; i < n; i++) {
+    reload_ctx *ctx = NULL;
+    const reload__obj *o =
+        reload__version_at_unlocked((uint64_t)(uintptr_t)pcs[i], &ctx);
+    if (!o)
+      continue;
+    if (!ctx->opt.crash)
+      return;
+    uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
+    const reload__fn *f = reload__fn_containing(o, pc);
+    char line[512];
+    snprintf(line, sizeof line,
+             "fatal: %s at address %#llx %s %s+%#llx (%s v%u)%s; no "
+             "reload_guard() catches it (reloadd: [reload] guard = true, "
+             "or run --guard), so the program dies of it",
+             signame(sig), (unsigned long long)addr,
+             i == 0 ? "in function" : "in code called from",
+             f ? reload__sym_name(o, f->sym) : "?",
+             (unsigned long long)(f ? pc - f->addr : 0),
+             o->unit ? o->unit->key : o->name, o->version,
+             o->state == RELOAD__V_CURRENT ? "" : ", an old version");
+    ctx->opt.crash(ctx->opt.log_ud, line);
+    return;
+  }
+}
+
 /* Called by retire.c's SIGSEGV handler for faults outside retired code. */
 int reload__guard_fault(void *fault, int serious) {
   struct guard *g = current;
   (void)serious;
-  if (!g)
+  if (!g) {
+    static int said; /* the fault repeats once the handler is gone */
+    if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+      report_unguarded(SIGSEGV, (uint64_t)(uintptr_t)fault,
+                       reload__faults_context());
     return 0;
+  }
   g->sig = SIGSEGV;
   g->addr = (uint64_t)(uintptr_t)fault;
   /* The unwinder walks through the signal frame to the faulting code;
@@ -88,12 +145,18 @@ int reload__guard_fault(void *fault, int serious) {
 
 static void on_signal(int sig, siginfo_t *si, void *uc) {
   struct guard *g = current;
-  if (!g) {
+  if (!g || si->si_code <= 0) {
+    if (si->si_code > 0)
+      report_unguarded(sig, (uint64_t)(uintptr_t)si->si_addr, uc);
     /* Not ours: behave as if we were never here. */
     for (int i = 0; i < 3; i++)
       if (sigs[i] == sig)
         sigaction(sig, &saved[i], NULL);
-    return; /* the instruction runs again and faults with the old action */
+    /* A fault happens again when the instruction runs again, with the old
+     * action; a signal that was sent is sent again. */
+    if (si->si_code <= 0)
+      raise(sig);
+    return;
   }
   g->sig = sig;
   g->addr = (uint64_t)(uintptr_t)si->si_addr;
@@ -149,6 +212,10 @@ static const char *signame(int sig) {
  * nothing to roll back to), is reported once a second, with a count. */
 static uint64_t last_pc, last_ns;
 static unsigned repeats;
+
+/* The fault handlers, before loaded code first runs, when someone wants
+ * to hear of a crash that no guard catches. */
+void reload__guard_install(void) { pthread_once(&once, install); }
 
 static int crashed(struct guard *g) {
   reload_ctx *ctx = NULL;

@@ -542,6 +542,7 @@ void reload__fork_init(void);
 void reload__registry_each(void (*fn)(void *, reload_ctx *, const void *),
                            void *ud, const void *arg);
 reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp);
+reload__obj *reload__version_at_unlocked(uint64_t pc, reload_ctx **ctxp);
 reload__unit *reload__unit_find(reload_ctx *ctx, const char *key);
 void reload__rollback(reload_ctx *ctx, reload__obj *o);
 void reload__unretire(reload_ctx *ctx, reload__obj *o);
@@ -579,6 +580,7 @@ void *reload__faults_context(void);
 /* peek.c: copy len bytes at addr, false where they are not mapped. */
 bool reload__peek(uint64_t addr, void *buf, size_t len);
 int reload__guard_fault(void *fault, int serious);
+void reload__guard_install(void);
 int reload__slurp(reload_ctx *ctx, const char *path, void **out, size_t *len);
 
 /* report.c: log a symbolised backtrace, one line a frame. */

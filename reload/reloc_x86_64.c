@@ -205,11 +205,16 @@ static uint64_t target(reload_ctx *ctx, const reload__obj *o,
                        const reload__sec *site, uint32_t sym, uint32_t type,
                        int64_t A, const uint8_t *code, uint64_t off,
                        uint64_t S) {
-  if (o->direct[sym])
-    return reload__rel_is_branch(type, off, code) &&
-                   !reload__call_follows(o, sym, type)
-               ? o->direct[sym]
-               : S;
+  if (o->direct[sym]) {
+    if (!reload__rel_is_branch(type, off, code))
+      return S;
+    if (!reload__call_follows(o, sym, type))
+      return o->direct[sym];
+    /* Its own stable entry, not S: that may be another's definition (the
+     * allocator's dispatcher, an interposing one). */
+    const reload__fn *f = reload__fn_at(o, o->direct[sym]);
+    return f ? f->ent : o->direct[sym];
+  }
   if (ELF64_ST_TYPE(o->sym[sym].st_info) != STT_SECTION)
     return S;
   uint32_t sec = reload__sym_shndx(o, sym);

@@ -54,6 +54,13 @@ static struct sigaction lib_action;
 static __thread ucontext_t *fault_uc __attribute__((tls_model("initial-exec")));
 
 static void wrap(int sig, siginfo_t *si, void *uc) {
+  /* Sent, not a fault (raise(), kill): nothing of ours; the program dies
+   * of it as it would without us, once this handler returns. */
+  if (si && si->si_code <= 0) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
   ucontext_t *prev = fault_uc;
   fault_uc = uc;
   if (lib_action.sa_flags & SA_SIGINFO)

@@ -128,6 +128,29 @@ reload__obj *reload__version_at(uint64_t pc, reload_ctx **ctxp) {
   return hit;
 }
 
+/* The same without the registry's lock, for a fault handler of a dying
+ * process (guard.c): the lock may be held by the faulting thread. */
+reload__obj *reload__version_at_unlocked(uint64_t pc, reload_ctx **ctxp) {
+  size_t n = __atomic_load_n(&nreg, __ATOMIC_ACQUIRE);
+  for (size_t i = 0; i < n && reg; i++) {
+    reload_ctx *ctx = reg[i];
+    if (!ctx || !ctx->mapped)
+      continue;
+    uint64_t base = (uint64_t)(uintptr_t)ctx->arena.run;
+    if (pc < base || pc >= base + ctx->arena.size)
+      continue;
+    for (reload__unit *u = ctx->units; u; u = u->next)
+      for (reload__obj *o = u->newest; o; o = o->older) {
+        const reload__span *s = &o->span[RELOAD__CLS_TEXT];
+        if (s->len && pc >= base + s->off && pc < base + s->off + s->len) {
+          *ctxp = ctx;
+          return o;
+        }
+      }
+  }
+  return NULL;
+}
+
 /* ---- units ------------------------------------------------------------ */
 
 /* Undo what a failed reload__units_add() did. */

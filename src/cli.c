@@ -137,7 +137,8 @@ reload_ctx *cli_link(struct cli_link *o, int *status) {
   reload_options opt = {.log = o->log ? o->log : cli_log,
                         .log_ud = o->log ? o->log_ud : o,
                         .flags = o->flags,
-                        .keep_versions = o->keep_versions};
+                        .keep_versions = o->keep_versions,
+                        .crash = log_crash};
   reload_ctx *ctx = reload_open(&opt);
   if (!ctx) {
     cli_err("out of memory");

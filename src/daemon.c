@@ -356,6 +356,7 @@ int cmd_daemon(int argc, char **argv) {
       .reset_state = !D.run.keep_state,
       .retire_ms = D.run.retire_ms,
       .keep_versions = D.run.keep_versions,
+      .crash = log_crash,
       .flags = (D.run.perf_map && cli_perf_map_env() ? RELOAD_OPT_PERFMAP
                                                      : 0u) |
                RELOAD_OPT_EXPORT,

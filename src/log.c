@@ -229,6 +229,26 @@ void log_msg(int lv, const char *fmt, ...) {
   emit(lv, NULL, msg);
 }
 
+void log_crash(void *ud, const char *line) {
+  (void)ud;
+  char buf[700];
+  size_t n = 0, len = strlen(line);
+  static const char pre[] = "\nreloadd: ";
+  if (len > sizeof buf - sizeof pre - 2)
+    len = sizeof buf - sizeof pre - 2;
+  memcpy(buf, pre, sizeof pre - 1);
+  n = sizeof pre - 1;
+  memcpy(buf + n, line, len);
+  n += len;
+  buf[n++] = '\n';
+  /* A newline first: the program may have left a line unfinished. */
+  if (write(2, buf, n) < 0) {
+  }
+  int fd = file_fd;
+  if (fd >= 0 && write(fd, buf + 1, n - 1) < 0) {
+  }
+}
+
 void log_core(void *ud, int lv, const char *file, const char *msg) {
   (void)ud;
   if (held) {

@@ -42,6 +42,10 @@ void log_stderr_line(const char *line, size_t n, bool c);
 
 /* A reload_log_fn: messages of the core, "FILE: msg" when about a file. */
 void log_core(void *ud, int level, const char *file, const char *msg);
+/* reload_options.crash: the program is dying of a fault in loaded code.
+ * Async-signal-safe: the line goes to stderr and the log file with
+ * write(2), on a line of its own. */
+void log_crash(void *ud, const char *line);
 
 /*
  * While capturing, log_core() on the calling thread appends to `into`
