@@ -180,7 +180,13 @@ int main(int argc, char **argv) {
    * (While reloads come faster than retirement, which waits for a grace
    * period and scans stacks at most ten times a second, more may be
    * mapped, and registered, for a while.) */
-  ASSERT_LE(left, 2);
+  /* Under a sanitizer or valgrind, their records of every allocation's
+   * call stack hold return addresses into the versions whose code
+   * allocated, and the scan for pointers into old versions (which cannot
+   * tell that memory from the program's) rightly keeps them. */
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  if (!setup || !*setup)
+    ASSERT_LE(left, 2);
 
   reload_close(ctx);
   ASSERT_EQ(count_entries(), 0);

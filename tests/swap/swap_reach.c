@@ -11,6 +11,7 @@
  * the block must still work.  Once the program clears and frees it,
  * version 1 must be unmapped.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +84,14 @@ int main(int argc, char **argv) {
   explicit_bzero(h, sizeof *h); /* a memset the compiler may drop */
   free(h);
   retire_for(ctx, 400);
-  if (mapped(ctx, 1))
+  /* A sanitizer's or valgrind's record of every allocation's call stack
+   * holds return addresses into version 1 (keep_make called malloc), and
+   * lives in memory the scan cannot tell from the program's: there,
+   * version 1 rightly stays. */
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  if (setup && *setup)
+    printf("under %s: not checking that version 1 went\n", setup);
+  else if (mapped(ctx, 1))
     FAIL("version 1 still mapped after its last pointer went; log:\n%s",
          swt_log_text());
   reload_close(ctx);
