@@ -26,6 +26,8 @@ void reload__mem_free(void *p);
 char *reload__mem_strdup(const char *s);
 char *reload__mem_strndup(const char *s, size_t n);
 size_t reload__mem_blocks(uint64_t (**out)[2]);
+void reload__sort(void *base, size_t n, size_t size,
+                  int (*cmp)(const void *, const void *));
 void reload__mem_hold(void);
 void reload__mem_release(void);
 #ifndef RELOAD__MEM_RAW
@@ -37,6 +39,7 @@ void reload__mem_release(void);
 #define free(p) reload__mem_free(p)
 #define strdup(s) reload__mem_strdup(s)
 #define strndup(s, n) reload__mem_strndup(s, n)
+#define qsort(b, n, s, c) reload__sort(b, n, s, c)
 #endif
 
 #define RELOAD__PAGE 4096u

@@ -114,6 +114,82 @@ char *reload__mem_strndup(const char *s, size_t max) {
   return d;
 }
 
+/* glibc's qsort merges through a buffer it takes from malloc and frees as
+ * it is, which would leave copies of what the library sorts (code
+ * addresses, ranges) in freed memory for the scan to find.  So: a merge
+ * sort through a buffer of ours (cleared when freed), or, without memory,
+ * a heapsort in place. */
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t n) {
+  while (n--) {
+    unsigned char t = *a;
+    *a++ = *b;
+    *b++ = t;
+  }
+}
+
+static void sift(unsigned char *v, size_t root, size_t n, size_t size,
+                 int (*cmp)(const void *, const void *)) {
+  for (;;) {
+    size_t child = 2 * root + 1;
+    if (child >= n)
+      return;
+    if (child + 1 < n && cmp(v + child * size, v + (child + 1) * size) < 0)
+      child++;
+    if (cmp(v + root * size, v + child * size) >= 0)
+      return;
+    swap_bytes(v + root * size, v + child * size, size);
+    root = child;
+  }
+}
+
+static void heapsort_in_place(unsigned char *v, size_t n, size_t size,
+                              int (*cmp)(const void *, const void *)) {
+  for (size_t i = n / 2; i-- > 0;)
+    sift(v, i, n, size, cmp);
+  for (size_t end = n - 1; end > 0; end--) {
+    swap_bytes(v, v + end * size, size);
+    sift(v, 0, end, size, cmp);
+  }
+}
+
+void reload__sort(void *base, size_t n, size_t size,
+                  int (*cmp)(const void *, const void *)) {
+  unsigned char *v = base;
+  if (n < 2 || !size)
+    return;
+  unsigned char *tmp = n <= SIZE_MAX / size ? reload__mem_malloc(n * size)
+                                            : NULL;
+  if (!tmp) {
+    heapsort_in_place(v, n, size, cmp);
+    return;
+  }
+  /* Bottom-up: runs of `w` elements merged pairwise into tmp, then back. */
+  unsigned char *src = v, *dst = tmp;
+  for (size_t w = 1; w < n; w *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * w) {
+      size_t mid = lo + w < n ? lo + w : n;
+      size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        if (cmp(src + j * size, src + i * size) < 0)
+          memcpy(dst + k++ * size, src + j++ * size, size);
+        else
+          memcpy(dst + k++ * size, src + i++ * size, size);
+      }
+      if (i < mid)
+        memcpy(dst + k * size, src + i * size, (mid - i) * size), k += mid - i;
+      if (j < hi)
+        memcpy(dst + k * size, src + j * size, (hi - j) * size);
+    }
+    unsigned char *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != v)
+    memcpy(v, src, n * size);
+  reload__mem_free(tmp);
+}
+
 static int by_start(const void *a, const void *b) {
   const uint64_t *x = a, *y = b;
   return x[0] < y[0] ? -1 : x[0] > y[0];
@@ -133,7 +209,7 @@ size_t reload__mem_blocks(uint64_t (**out)[2]) {
   }
   pthread_mutex_unlock(&lock);
   if (v)
-    qsort(v, n, sizeof *v, by_start);
+    reload__sort(v, n, sizeof *v, by_start);
   *out = v;
   return v ? n : 0;
 }
