@@ -974,9 +974,14 @@ void reload__retire_locked(reload_ctx *ctx, uint64_t self_sp) {
       pp = &o->older;
     }
   }
-  /* Unmapping costs a scan of every thread's stack: do it at most ten
-   * times a second, for everything that became droppable meanwhile. */
-  if (!ndrop || now - ctx->last_scan < 100000000u) {
+  /* Unmapping costs a scan of every thread's stack and of the program's
+   * memory: do it at most ten times a second, and so that scanning takes
+   * at most a tenth of the time (a big heap, a sanitizer's shadow), for
+   * everything that became droppable meanwhile. */
+  uint64_t gap = 10 * ctx->stats.scan_ns;
+  if (gap < 100000000u)
+    gap = 100000000u;
+  if (!ndrop || now - ctx->last_scan < gap) {
     for (reload__unit *u = ctx->units; u; u = u->next)
       for (reload__obj *o = u->newest; o; o = o->older)
         o->droppable = false;
