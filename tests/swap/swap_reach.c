@@ -75,11 +75,14 @@ int main(int argc, char **argv) {
   if (!swt_log_find(RELOAD_LOG_DEBUG, "lib.o v1 stays mapped", "pointer",
                     NULL))
     FAIL("expected the reason v1 stays in the log:\n%s", swt_log_text());
-  /* Versions 2 to 12 went meanwhile: the scan keeps only what is held. */
+  /* Versions 2 to 12 went meanwhile: the scan keeps only what is held
+   * (but under a sanitizer or valgrind, see below). */
   int others = 0;
   for (int v = 2; v <= 12; v++)
     others += mapped(ctx, v);
-  ASSERT_LE(others, 2);
+  const char *setup = getenv("RELOAD_TEST_SETUP");
+  if (!setup || !*setup)
+    ASSERT_LE(others, 2);
 
   explicit_bzero(h, sizeof *h); /* a memset the compiler may drop */
   free(h);
@@ -88,7 +91,6 @@ int main(int argc, char **argv) {
    * holds return addresses into version 1 (keep_make called malloc), and
    * lives in memory the scan cannot tell from the program's: there,
    * version 1 rightly stays. */
-  const char *setup = getenv("RELOAD_TEST_SETUP");
   if (setup && *setup)
     printf("under %s: not checking that version 1 went\n", setup);
   else if (mapped(ctx, 1))
