@@ -175,7 +175,7 @@ static bool thread_stack(const reload__maps *m, size_t i) {
       strcmp(m->v[i - 1].perm, "---p") != 0 || e->path ||
       e->hi - e->lo < 16384)
     return false;
-  static uint64_t top[2048]; /* under the caller's lock (retire.c) */
+  uint64_t top[2048]; /* two contexts may scan at once: not static */
   uint64_t at = e->hi - sizeof top;
   if (!reload__peek(at, top, sizeof top))
     return false;

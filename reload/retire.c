@@ -539,8 +539,10 @@ found:
 static void direct_changed(reload_ctx *ctx, const reload__obj *o,
                            const reload__fn *f, char *out, size_t len) {
   out[0] = 0;
+  if (!f || !o->direct)
+    return;
   uint32_t sec = reload__sym_shndx(o, f->sym);
-  if (!f || !o->direct || sec >= o->nsec || !o->secs[sec].rela)
+  if (sec >= o->nsec || !o->secs[sec].rela)
     return;
   const Elf64_Shdr *rs = &o->sh[o->secs[sec].rela];
   const Elf64_Rela *r = (const Elf64_Rela *)(const void *)(o->data + rs->sh_offset);
